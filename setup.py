@@ -1,0 +1,40 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.dirname(os.path.abspath(__file__))
+version = {}
+with open(os.path.join(here, "torch_mimicry", "version.py")) as f:
+    exec(f.read(), version)
+with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
+    long_description = f.read()
+
+setup(
+    name="torch-mimicry",
+    version=version["__version__"],
+    description="An object-oriented PyTorch library for reproducible GAN research: standard GANs, "
+                "one Trainer, and IS / FID / KID that match the original TensorFlow implementations.",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    license="MIT",
+    packages=find_packages(include=["torch_mimicry", "torch_mimicry.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "torch>=1.13,<3",
+        "torchvision>=0.14,<1",
+        "numpy>=1.21,<3",
+        "scipy>=1.7,<2",
+        "tensorboard>=2.10,<3",
+        "pillow>=8.0,<14",
+    ],
+    extras_require={
+        "tf": ["tensorflow-cpu>=2.10,<3"],
+        "lsun": ["lmdb>=1.0"],
+        "test": ["pytest>=7"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,97 @@
+"""Basic layers: spectral-normalised linear, convolution and embedding layers, conditional
+batch normalisation and self-attention."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from torch_mimicry.modules.spectral_norm import spectral_norm
+
+
+def SNConv2d(*args, **kwargs):
+    """``nn.Conv2d`` with spectral normalisation; takes ``nn.Conv2d``'s arguments."""
+    return spectral_norm(nn.Conv2d(*args, **kwargs))
+
+
+def SNLinear(*args, **kwargs):
+    """``nn.Linear`` with spectral normalisation; takes ``nn.Linear``'s arguments."""
+    return spectral_norm(nn.Linear(*args, **kwargs))
+
+
+def SNEmbedding(*args, **kwargs):
+    """``nn.Embedding`` with spectral normalisation; takes ``nn.Embedding``'s arguments."""
+    return spectral_norm(nn.Embedding(*args, **kwargs))
+
+
+def Conv2d(*args, spectral_norm=False, **kwargs):
+    """``nn.Conv2d``, spectrally normalised when ``spectral_norm`` is True."""
+    return SNConv2d(*args, **kwargs) if spectral_norm else nn.Conv2d(*args, **kwargs)
+
+
+def Linear(*args, spectral_norm=False, **kwargs):
+    """``nn.Linear``, spectrally normalised when ``spectral_norm`` is True."""
+    return SNLinear(*args, **kwargs) if spectral_norm else nn.Linear(*args, **kwargs)
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """Class-conditional batch normalisation (de Vries et al. 2017; Miyato & Koyama 2018).
+
+    Normalises like ``nn.BatchNorm2d(affine=False)`` and then applies a per-class scale and
+    shift looked up in an embedding of shape ``[num_classes, 2 * num_features]`` (scales
+    first, initialised around 1; shifts second, initialised to 0).
+
+    Args:
+        num_features (int): channels C of the input.
+        num_classes (int): number of classes.
+
+    Shapes: ``x`` is ``[N, C, H, W]``, ``y`` is ``[N]`` (int64 labels in ``[0, num_classes)``).
+    """
+
+    def __init__(self, num_features, num_classes):
+        super().__init__()
+        self.num_features = num_features
+        self.num_classes = num_classes
+        self.bn = nn.BatchNorm2d(num_features, affine=False)
+        self.embed = nn.Embedding(num_classes, num_features * 2)
+        self.embed.weight.data[:, :num_features].normal_(1, 0.02)
+        self.embed.weight.data[:, num_features:].zero_()
+
+    def forward(self, x, y):
+        out = self.bn(x)
+        gamma, beta = self.embed(y).chunk(2, dim=1)
+        return gamma[:, :, None, None] * out + beta[:, :, None, None]
+
+
+class SelfAttention(nn.Module):
+    """Self-attention layer of SAGAN (Zhang et al. 2019), with spectral norm by default.
+
+    Queries and keys have ``C // 8`` channels, values ``C // 2``; keys and values are
+    max-pooled by 2 to cut the attention cost by 4. The output is ``x + gamma * attention``
+    with ``gamma`` a learnt scalar starting at 0, so the layer starts as the identity.
+
+    Args:
+        num_feat (int): channels C of the input (at least 8).
+        spectral_norm (bool): spectrally normalise the 1x1 convolutions.
+
+    Shapes: ``[N, C, H, W] -> [N, C, H, W]``, H and W even.
+    """
+
+    def __init__(self, num_feat, spectral_norm=True):
+        super().__init__()
+        if num_feat < 8:
+            raise ValueError(f"SelfAttention needs at least 8 channels, got num_feat={num_feat}.")
+        self.num_feat = num_feat
+        conv = SNConv2d if spectral_norm else nn.Conv2d
+        self.theta = conv(num_feat, num_feat >> 3, 1, 1, padding=0, bias=False)
+        self.phi = conv(num_feat, num_feat >> 3, 1, 1, padding=0, bias=False)
+        self.g = conv(num_feat, num_feat >> 1, 1, 1, padding=0, bias=False)
+        self.o = conv(num_feat >> 1, num_feat, 1, 1, padding=0, bias=False)
+        self.gamma = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        theta = self.theta(x).flatten(2)                                    # [N, C/8, HW]
+        phi = F.max_pool2d(self.phi(x), 2).flatten(2)                       # [N, C/8, HW/4]
+        attn = torch.softmax(torch.bmm(theta.transpose(1, 2), phi), dim=-1)  # [N, HW, HW/4]
+        g = F.max_pool2d(self.g(x), 2).flatten(2)                           # [N, C/2, HW/4]
+        attn_g = torch.bmm(g, attn.transpose(1, 2)).view(n, c >> 1, h, w)
+        return x + self.gamma * self.o(attn_g)

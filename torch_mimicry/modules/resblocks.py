@@ -1,0 +1,163 @@
+"""Residual blocks of the ResNet backbones of Miyato et al. 2018 (SNGAN) and the GANs built on it.
+
+``GBlock`` upsamples (generator), ``DBlock`` downsamples (discriminator), and
+``DBlockOptimized`` is the discriminator's first block, which sees raw images.
+Residual convolutions are initialised with ``xavier_uniform_`` (gain sqrt(2)) and 1x1 shortcut
+convolutions with gain 1.
+"""
+import math
+
+import torch.nn as nn
+import torch.nn.functional as F
+
+from torch_mimicry.modules.layers import ConditionalBatchNorm2d, Conv2d
+
+
+def upsample(x):
+    """Doubles height and width by bilinear interpolation: ``[N, C, H, W] -> [N, C, 2H, 2W]``."""
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+def downsample(x):
+    """Halves height and width by 2x2 average pooling: ``[N, C, H, W] -> [N, C, H/2, W/2]``."""
+    return F.avg_pool2d(x, 2)
+
+
+def _init_residual(block):
+    nn.init.xavier_uniform_(block.c1.weight.data, math.sqrt(2.0))
+    nn.init.xavier_uniform_(block.c2.weight.data, math.sqrt(2.0))
+    if getattr(block, "c_sc", None) is not None:
+        nn.init.xavier_uniform_(block.c_sc.weight.data, 1.0)
+
+
+class GBlock(nn.Module):
+    """Generator residual block: BN-ReLU-(upsample)-conv3x3-BN-ReLU-conv3x3, plus a shortcut.
+
+    Args:
+        in_channels (int), out_channels (int): channels of input and output.
+        hidden_channels (int): channels between the two convolutions (default ``out_channels``).
+        upsample (bool): double the resolution.
+        num_classes (int): when above 0, batch norms are class-conditional and ``forward``
+            takes labels ``y`` of shape ``[N]``.
+        spectral_norm (bool): spectrally normalise the convolutions (SAGAN does).
+
+    Shapes: ``[N, in, H, W] -> [N, out, 2H, 2W]`` with upsampling, else ``[N, out, H, W]``.
+    """
+
+    def __init__(self, in_channels, out_channels, hidden_channels=None, upsample=False,
+                 num_classes=0, spectral_norm=False):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.hidden_channels = hidden_channels if hidden_channels is not None else out_channels
+        self.upsample = upsample
+        self.num_classes = num_classes
+        self.spectral_norm = spectral_norm
+        self.learnable_sc = in_channels != out_channels or upsample
+
+        self.c1 = Conv2d(in_channels, self.hidden_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.c2 = Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        if num_classes > 0:
+            self.b1 = ConditionalBatchNorm2d(in_channels, num_classes)
+            self.b2 = ConditionalBatchNorm2d(self.hidden_channels, num_classes)
+        else:
+            self.b1 = nn.BatchNorm2d(in_channels)
+            self.b2 = nn.BatchNorm2d(self.hidden_channels)
+        self.activation = nn.ReLU(True)
+        if self.learnable_sc:
+            self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
+        _init_residual(self)
+
+    def _norm(self, bn, h, y):
+        return bn(h, y) if self.num_classes > 0 else bn(h)
+
+    def residual(self, x, y=None):
+        h = self.activation(self._norm(self.b1, x, y))
+        if self.upsample:
+            h = upsample(h)
+        h = self.c1(h)
+        h = self.activation(self._norm(self.b2, h, y))
+        return self.c2(h)
+
+    def shortcut(self, x):
+        if not self.learnable_sc:
+            return x
+        return self.c_sc(upsample(x) if self.upsample else x)
+
+    def forward(self, x, y=None):
+        if self.num_classes > 0 and y is None:
+            raise ValueError("This GBlock is class-conditional (num_classes > 0): call it as block(x, y).")
+        return self.residual(x, y) + self.shortcut(x)
+
+
+class DBlock(nn.Module):
+    """Discriminator residual block: ReLU-conv3x3-ReLU-conv3x3-(avgpool), plus a shortcut.
+
+    Args:
+        in_channels (int), out_channels (int): channels of input and output.
+        hidden_channels (int): channels between the two convolutions (default ``in_channels``).
+        downsample (bool): halve the resolution.
+        spectral_norm (bool): spectrally normalise the convolutions (default True).
+
+    Shapes: ``[N, in, H, W] -> [N, out, H/2, W/2]`` with downsampling, else ``[N, out, H, W]``.
+    """
+
+    def __init__(self, in_channels, out_channels, hidden_channels=None, downsample=False,
+                 spectral_norm=True):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.hidden_channels = hidden_channels if hidden_channels is not None else in_channels
+        self.downsample = downsample
+        self.spectral_norm = spectral_norm
+        self.learnable_sc = in_channels != out_channels or downsample
+
+        self.c1 = Conv2d(in_channels, self.hidden_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.c2 = Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.activation = nn.ReLU(True)
+        if self.learnable_sc:
+            self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
+        _init_residual(self)
+
+    def residual(self, x):
+        # Not in place: ``x`` is also the shortcut's input.
+        h = self.c1(F.relu(x))
+        h = self.c2(self.activation(h))
+        return downsample(h) if self.downsample else h
+
+    def shortcut(self, x):
+        if not self.learnable_sc:
+            return x
+        h = self.c_sc(x)
+        return downsample(h) if self.downsample else h
+
+    def forward(self, x):
+        return self.residual(x) + self.shortcut(x)
+
+
+class DBlockOptimized(nn.Module):
+    """First discriminator block: conv3x3-ReLU-conv3x3-avgpool, plus avgpool-conv1x1 shortcut.
+
+    Always halves the resolution. Shapes: ``[N, in, H, W] -> [N, out, H/2, W/2]``.
+    """
+
+    def __init__(self, in_channels, out_channels, spectral_norm=True):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.spectral_norm = spectral_norm
+        self.c1 = Conv2d(in_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.c2 = Conv2d(out_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
+        self.activation = nn.ReLU(True)
+        _init_residual(self)
+
+    def residual(self, x):
+        h = self.activation(self.c1(x))
+        return downsample(self.c2(h))
+
+    def shortcut(self, x):
+        return self.c_sc(downsample(x))
+
+    def forward(self, x):
+        return self.residual(x) + self.shortcut(x)

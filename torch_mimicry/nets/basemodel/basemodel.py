@@ -1,0 +1,106 @@
+"""BaseModel: checkpointing, parameter counting and device lookup for every network."""
+import os
+import pickle
+import zipfile
+
+import torch
+import torch.nn as nn
+
+from torch_mimicry.utils.io import atomic_torch_save
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file exists but cannot be read (truncated, corrupt, or not a checkpoint)."""
+
+
+def load_checkpoint_file(ckpt_file):
+    """Loads a checkpoint dict safely (``weights_only=True``, mapped to the CPU).
+
+    Raises:
+        FileNotFoundError: no file at ``ckpt_file``.
+        CheckpointError: the file is truncated, corrupt, or holds something other than a dict.
+    """
+    ckpt_file = os.fspath(ckpt_file)
+    if not os.path.isfile(ckpt_file):
+        raise FileNotFoundError(f"No checkpoint file at {ckpt_file!r}.")
+    try:
+        ckpt = torch.load(ckpt_file, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as e:
+        raise CheckpointError(
+            f"Checkpoint {ckpt_file!r} cannot be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+            "it is truncated or corrupt, or it holds objects other than tensors and plain data.") from e
+    if not isinstance(ckpt, dict) or "model_state_dict" not in ckpt:
+        raise CheckpointError(f"{ckpt_file!r} is not a model checkpoint: expected a dict with a 'model_state_dict' key.")
+    return ckpt
+
+
+class BaseModel(nn.Module):
+    """Base class of every network: saving and restoring checkpoints, counting parameters.
+
+    A checkpoint is a dict ``{'model_state_dict', 'optimizer_state_dict', 'global_step',
+    'model_class'}`` written atomically (temporary file, then rename), so a file on disk is
+    either complete or absent.
+    """
+
+    @property
+    def device(self):
+        """The device of the model's first parameter (or buffer); CPU for an empty model."""
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def count_params(self):
+        """Returns ``(num_total, num_trainable)`` parameter counts."""
+        num_total = sum(p.numel() for p in self.parameters())
+        num_trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return num_total, num_trainable
+
+    def save_checkpoint(self, directory, global_step, optimizer=None, name=None):
+        """Saves model (and optimizer) state to ``directory/name`` and returns the file's path.
+
+        Args:
+            directory (str): folder, created if missing.
+            global_step (int): the training step the state belongs to.
+            optimizer (Optimizer): optional, its state is saved too.
+            name (str): file name, default ``'<ClassName>_<global_step>_steps.pth'``.
+        """
+        if name is None:
+            name = f"{type(self).__name__}_{global_step}_steps.pth"
+        path = os.path.join(directory, name)
+        ckpt = {
+            "model_state_dict": self.state_dict(),
+            "optimizer_state_dict": optimizer.state_dict() if optimizer is not None else None,
+            "global_step": int(global_step),
+            "model_class": type(self).__name__,
+        }
+        atomic_torch_save(ckpt, path)
+        return path
+
+    def convert_state_dict(self, state_dict):
+        """Maps a state dict from another layout (e.g. an earlier release) to this model's keys.
+
+        The default returns it unchanged; model families with renamed layers override it.
+        """
+        return state_dict
+
+    def restore_checkpoint(self, ckpt_file, optimizer=None):
+        """Restores model (and optimizer) state from ``ckpt_file``; returns its global step.
+
+        Loads with ``weights_only=True`` (a checkpoint is data and cannot run code) and maps
+        tensors to the model's device.
+        """
+        ckpt = load_checkpoint_file(ckpt_file)
+        state_dict = self.convert_state_dict(ckpt["model_state_dict"])
+        try:
+            self.load_state_dict(state_dict)
+        except RuntimeError as e:
+            raise CheckpointError(
+                f"Checkpoint {os.fspath(ckpt_file)!r} does not fit {type(self).__name__} "
+                f"(saved from {ckpt.get('model_class', 'an unknown class')}): {e}") from e
+        if optimizer is not None:
+            if ckpt.get("optimizer_state_dict") is None:
+                raise CheckpointError(f"Checkpoint {os.fspath(ckpt_file)!r} holds no optimizer state to restore.")
+            optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+        return int(ckpt.get("global_step", 0))

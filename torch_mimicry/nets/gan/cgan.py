@@ -1,0 +1,88 @@
+"""Base classes of class-conditional GAN generators and discriminators.
+
+The generator's ``forward(z, y)`` and the discriminator's ``forward(x, y)`` take labels
+``y`` of shape ``[N]`` (int64 in ``[0, num_classes)``).
+"""
+import torch
+
+from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
+
+
+def _check_num_classes(num_classes):
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
+    return num_classes
+
+
+class BaseConditionalGenerator(BaseGenerator):
+    """Base class of class-conditional generators (``num_classes`` classes)."""
+
+    def __init__(self, nz, ngf, bottom_width, loss_type, num_classes, **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
+        self.num_classes = _check_num_classes(num_classes)
+
+    def sample_labels(self, num_images, device=None):
+        """Uniform random labels ``[num_images]`` (int64)."""
+        device = device if device is not None else self.device
+        return torch.randint(0, self.num_classes, (num_images,), device=device)
+
+    def generate_images(self, num_images, device=None):
+        """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of uniformly drawn classes."""
+        return self.generate_images_with_labels(num_images, device=device)[0]
+
+    def generate_images_with_labels(self, num_images, c=None, device=None):
+        """Returns ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
+
+        Args:
+            c (int or Tensor): one class for all images, or labels ``[N]``; random if None.
+        """
+        device = device if device is not None else self.device
+        if c is None:
+            labels = self.sample_labels(num_images, device)
+        elif isinstance(c, int):
+            if not 0 <= c < self.num_classes:
+                raise ValueError(f"Class {c} is out of range [0, {self.num_classes}).")
+            labels = torch.full((num_images,), c, dtype=torch.long, device=device)
+        else:
+            labels = torch.as_tensor(c, dtype=torch.long, device=device)
+            if labels.shape != (num_images,):
+                raise ValueError(f"Expected labels of shape ({num_images},), got {tuple(labels.shape)}.")
+        return self.forward(self.sample_noise(num_images, device), labels), labels
+
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+        """One generator update with random class labels; logs ``errG``."""
+        self.zero_grad()
+        batch_size = real_batch[0].shape[0]
+        fake_images, fake_labels = self.generate_images_with_labels(num_images=batch_size, device=device)
+        output = netD(fake_images, fake_labels)
+        errG = self.compute_gan_loss(output)
+        errG.backward()
+        optG.step()
+        log_data.add_metric("errG", errG.detach(), group="loss")
+        return log_data
+
+
+class BaseConditionalDiscriminator(BaseDiscriminator):
+    """Base class of class-conditional discriminators (``num_classes`` classes)."""
+
+    def __init__(self, ndf, loss_type, num_classes, **kwargs):
+        super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
+        self.num_classes = _check_num_classes(num_classes)
+
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+        """One discriminator update on labelled real images and labelled fakes."""
+        self.zero_grad()
+        real_images, real_labels = real_batch
+        batch_size = real_images.shape[0]
+        with torch.no_grad():
+            fake_images, fake_labels = netG.generate_images_with_labels(num_images=batch_size, device=device)
+        output_real = self.forward(real_images, real_labels)
+        output_fake = self.forward(fake_images, fake_labels)
+        errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
+        errD.backward()
+        optD.step()
+        D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
+        log_data.add_metric("errD", errD.detach(), group="loss")
+        log_data.add_metric("D(x)", D_x, group="prob")
+        log_data.add_metric("D(G(z))", D_Gz, group="prob")
+        return log_data

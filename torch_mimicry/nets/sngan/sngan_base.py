@@ -1,0 +1,44 @@
+"""SNGAN (Miyato et al. 2018): ResNet backbones with a spectrally normalised discriminator,
+trained with the hinge loss. The family's training is the default GAN step of the base
+classes; resolution classes only add layers and ``forward``."""
+import torch
+
+from torch_mimicry.nets import gan
+
+
+class SNGANBaseGenerator(gan.BaseGenerator):
+    """Base class of SNGAN generators (default loss ``'hinge'``)."""
+
+    def __init__(self, nz, ngf, bottom_width, loss_type="hinge", **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
+
+
+class SNGANBaseDiscriminator(gan.BaseDiscriminator):
+    """Base class of SNGAN discriminators (default loss ``'hinge'``)."""
+
+    def __init__(self, ndf, loss_type="hinge", **kwargs):
+        super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
+
+
+def run_generator(net, z, blocks, bn, conv):
+    """The generator body shared by every resolution: linear -> GBlocks -> BN-ReLU -> conv -> tanh.
+
+    ``z`` is ``[N, nz]``; the output is ``[N, 3, H, W]`` in ``[-1, 1]``.
+    """
+    h = net.l1(z).view(z.shape[0], -1, net.bottom_width, net.bottom_width)
+    for block in blocks:
+        h = block(h)
+    h = net.activation(bn(h))
+    return torch.tanh(conv(h))
+
+
+def run_discriminator(net, x, blocks, linear):
+    """The discriminator body shared by every resolution: blocks -> ReLU -> global sum pool -> linear.
+
+    ``x`` is ``[N, 3, H, W]``; the output is logits ``[N, 1]``.
+    """
+    h = x
+    for block in blocks:
+        h = block(h)
+    h = net.activation(h)
+    return linear(torch.sum(h, dim=(2, 3)))

@@ -1,0 +1,7 @@
+"""Training: the Trainer, the MetricLog message, the Logger and learning-rate schedules."""
+from torch_mimicry.training.logger import Logger
+from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.training.scheduler import LRScheduler
+from torch_mimicry.training.trainer import Trainer
+
+__all__ = ["LRScheduler", "Logger", "MetricLog", "Trainer"]

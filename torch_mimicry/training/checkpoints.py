@@ -1,0 +1,55 @@
+"""The on-disk layout of a training run's checkpoints, and finding the latest complete one.
+
+``log_dir/checkpoints/{netD,netG,trainer}/<name>_<step>_steps.pth``: one file per network and
+one for the trainer's own state (RNG and data position). Each file is written atomically; a
+step counts as complete when its files exist, in the order netD, netG, trainer.
+"""
+import os
+import re
+
+CHECKPOINT_NAMES = ("netD", "netG", "trainer")
+_STEP_PATTERN = re.compile(r"^(netD|netG|trainer)_(\d+)_steps\.pth$")
+
+
+def checkpoint_dir(log_dir, name):
+    """Folder of ``name``'s checkpoints (``name`` in netD, netG, trainer)."""
+    return os.path.join(log_dir, "checkpoints", name)
+
+
+def checkpoint_path(log_dir, name, global_step):
+    """Path of ``name``'s checkpoint at ``global_step``."""
+    return os.path.join(checkpoint_dir(log_dir, name), f"{name}_{global_step}_steps.pth")
+
+
+def saved_steps(log_dir, name):
+    """Sorted global steps for which ``name`` has a checkpoint file."""
+    folder = checkpoint_dir(log_dir, name)
+    if not os.path.isdir(folder):
+        return []
+    steps = set()
+    for fname in os.listdir(folder):
+        match = _STEP_PATTERN.match(fname)
+        if match and match.group(1) == name:
+            steps.add(int(match.group(2)))
+    return sorted(steps)
+
+
+def candidate_steps(log_dir):
+    """Steps to try to resume from, latest first, and whether trainer state is expected.
+
+    When a run has trainer-state files, only steps with all three files are candidates. A
+    folder holding only generator and discriminator checkpoints (written by other tools) gives
+    the steps where both exist.
+    """
+    d, g, t = (set(saved_steps(log_dir, n)) for n in CHECKPOINT_NAMES)
+    if t:
+        return sorted(d & g & t, reverse=True), True
+    return sorted(d & g, reverse=True), False
+
+
+def remove_step(log_dir, global_step):
+    """Deletes a step's files, trainer state first, so a partial deletion leaves an incomplete step."""
+    for name in reversed(CHECKPOINT_NAMES):
+        path = checkpoint_path(log_dir, name, global_step)
+        if os.path.exists(path):
+            os.remove(path)

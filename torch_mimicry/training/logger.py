@@ -1,0 +1,145 @@
+"""Logger: console lines, TensorBoard scalars and image grids (also saved as PNG files)."""
+import os
+import time
+
+import torch
+import torchvision.utils as vutils
+
+from torch_mimicry.utils.io import atomic_torch_save
+
+
+def _format_duration(seconds):
+    seconds = int(max(0, seconds))
+    hours, rem = divmod(seconds, 3600)
+    minutes, secs = divmod(rem, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+class Logger:
+    """Writes what a MetricLog holds to the console and TensorBoard, and visualises samples.
+
+    Layout under ``log_dir``: ``data/`` (TensorBoard event files), ``images/``
+    (``fake_samples_step_<k>.png``, ``fixed_fake_samples_step_<k>.png``) and
+    ``images/fixed_noise.pth``, the fixed noise batch made once per log_dir so grids stay
+    comparable over training and across resumed runs.
+
+    Args:
+        log_dir (str): the run's folder.
+        num_steps (int): total generator steps (for progress and ETA).
+        dataset_size (int): batches per epoch of the dataloader.
+        n_dis (int): discriminator steps (batches) per generator step.
+        flush_secs (int): TensorBoard flush interval.
+        num_images (int): images per grid.
+    """
+
+    def __init__(self, log_dir, num_steps, dataset_size, n_dis=1, flush_secs=30, num_images=64, device=None):
+        self.log_dir = log_dir
+        self.num_steps = num_steps
+        self.dataset_size = max(1, dataset_size)
+        self.n_dis = n_dis
+        self.flush_secs = flush_secs
+        self.num_images = num_images
+        self.device = device
+        self.images_dir = os.path.join(log_dir, "images")
+        self.data_dir = os.path.join(log_dir, "data")
+        self._writer = None
+
+    @property
+    def writer(self):
+        """The TensorBoard SummaryWriter, created on first use (importing it is slow)."""
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+            self._writer = SummaryWriter(log_dir=self.data_dir, flush_secs=self.flush_secs)
+        return self._writer
+
+    def epoch(self, global_step):
+        """The 1-based epoch of ``global_step``: batches drawn so far over batches per epoch."""
+        return (max(global_step - 1, 0) * self.n_dis) // self.dataset_size + 1
+
+    def num_epochs(self):
+        return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
+
+    def print_log(self, global_step, log_data, time_taken, steps_left=None):
+        """Prints one block: epoch, step, every metric (sorted by name) and seconds per step.
+
+        Returns the printed text.
+        """
+        lines = [f"INFO: [Epoch {self.epoch(global_step)}/{self.num_epochs()}]"
+                 f"[Global Step: {global_step}/{self.num_steps}]"]
+        lines += [f"| {name}: {log_data.format(name)}" for name in sorted(log_data.keys())]
+        timing = f"| ({time_taken:.4f} sec/idx"
+        if steps_left is not None:
+            timing += f", ETA {_format_duration(steps_left * time_taken)}"
+        lines.append(timing + ")")
+        text = "\n".join(lines)
+        print(text, flush=True)
+        return text
+
+    def write_summaries(self, log_data, global_step):
+        """TensorBoard scalars: metrics of one group on one chart, others on their own."""
+        groups = {}
+        for name, value in log_data.items():
+            group = log_data.get_group_name(name)
+            if group is None:
+                self.writer.add_scalar(name, value, global_step=global_step)
+            else:
+                groups.setdefault(group, {})[name] = value
+        for group, values in groups.items():
+            self.writer.add_scalars(group, values, global_step=global_step)
+
+    def fixed_noise(self, netG):
+        """The run's fixed noise ``[num_images, nz]``, made once and kept in ``images/``.
+
+        It is drawn from its own seeded generator, so it does not disturb the training RNG.
+        """
+        path = os.path.join(self.images_dir, "fixed_noise.pth")
+        if os.path.isfile(path):
+            noise = torch.load(path, map_location="cpu", weights_only=True)
+            if noise.shape == (self.num_images, netG.nz):
+                return noise
+        noise = torch.randn(self.num_images, netG.nz, generator=torch.Generator().manual_seed(0))
+        atomic_torch_save(noise, path)
+        return noise
+
+    @torch.no_grad()
+    def vis_images(self, netG, global_step):
+        """Saves grids of random and fixed-noise samples (TensorBoard and PNG), in eval mode.
+
+        The generator's mode and the global RNG are restored afterwards, so visualising does
+        not change training.
+        """
+        was_training = netG.training
+        rng_state = torch.get_rng_state()
+        cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+        netG.eval()
+        try:
+            device = netG.device
+            fixed = self._generate(netG, self.fixed_noise(netG).to(device))
+            random = netG.generate_images(self.num_images, device=device)
+        finally:
+            netG.train(was_training)
+            torch.set_rng_state(rng_state)
+            if cuda_states is not None:
+                torch.cuda.set_rng_state_all(cuda_states)
+        os.makedirs(self.images_dir, exist_ok=True)
+        for tag, images in (("fake_samples", random), ("fixed_fake_samples", fixed)):
+            grid = vutils.make_grid(images.detach().float().cpu(), padding=2, normalize=True, value_range=(-1, 1))
+            vutils.save_image(grid, os.path.join(self.images_dir, f"{tag}_step_{global_step}.png"))
+            self.writer.add_image(f"{tag.replace('_samples', '')}_vis", grid, global_step=global_step)
+
+    @staticmethod
+    def _generate(netG, noise):
+        num_classes = getattr(netG, "num_classes", 0)
+        if num_classes and hasattr(netG, "generate_images_with_labels"):
+            labels = torch.arange(noise.shape[0], device=noise.device) % num_classes
+            return netG(noise, labels)
+        return netG(noise)
+
+    def flush(self):
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

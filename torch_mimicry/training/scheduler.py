@@ -1,0 +1,52 @@
+"""Learning-rate schedules stepped by the Trainer once per generator step."""
+
+LR_DECAY_POLICIES = (None, "None", "linear")
+
+
+class LRScheduler:
+    """Sets the learning rates of both optimizers for each global step and logs them.
+
+    Args:
+        lr_decay (str or None): ``None`` (constant) or ``'linear'`` (from the initial rate
+            at ``start_step`` down to 0 at ``num_steps``).
+        optD, optG (Optimizer): the two optimizers; their current rates are the initial ones.
+        num_steps (int): the step at which a linear decay reaches 0.
+        start_step (int): the step from which the decay starts.
+
+    The schedule is a pure function of the global step, so it needs no state beyond the
+    initial rates and resumes exactly.
+    """
+
+    def __init__(self, lr_decay, optD, optG, num_steps, start_step=0):
+        if lr_decay == "None":
+            lr_decay = None
+        if lr_decay not in LR_DECAY_POLICIES:
+            raise ValueError(f"Unknown lr_decay {lr_decay!r}: expected None or 'linear'.")
+        if lr_decay == "linear" and not 0 <= start_step < num_steps:
+            raise ValueError(f"start_step must lie in [0, num_steps), got {start_step} with num_steps={num_steps}.")
+        self.lr_decay = lr_decay
+        self.optD = optD
+        self.optG = optG
+        self.num_steps = num_steps
+        self.start_step = start_step
+        self.base_lrs = {"D": [g.get("initial_lr", g["lr"]) for g in optD.param_groups],
+                         "G": [g.get("initial_lr", g["lr"]) for g in optG.param_groups]}
+        for opt in (optD, optG):
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+
+    def factor(self, global_step):
+        """The multiplier of the initial learning rates at ``global_step`` (1 down to 0)."""
+        if self.lr_decay is None or global_step < self.start_step:
+            return 1.0
+        return max(0.0, 1.0 - (global_step - self.start_step) / (self.num_steps - self.start_step))
+
+    def step(self, log_data, global_step):
+        """Sets the rates for ``global_step`` and logs ``lr_D`` and ``lr_G`` (group ``'lr'``)."""
+        factor = self.factor(global_step)
+        for key, opt in (("D", self.optD), ("G", self.optG)):
+            for group, base_lr in zip(opt.param_groups, self.base_lrs[key]):
+                group["lr"] = base_lr * factor
+        log_data.add_metric("lr_D", self.optD.param_groups[0]["lr"], group="lr", precision=6)
+        log_data.add_metric("lr_G", self.optG.param_groups[0]["lr"], group="lr", precision=6)
+        return log_data
