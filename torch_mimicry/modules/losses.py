@@ -1,14 +1,19 @@
 """GAN losses. Every function takes raw discriminator outputs (logits), any shape, and
 returns a scalar tensor (the mean over the batch).
 
-Loss types: ``gan`` (minimax), ``ns`` (non-saturating), ``hinge`` and ``wasserstein``.
-For ``gan`` and ``ns`` the discriminator loss is the same binary cross-entropy; they differ in
-the generator loss.
+Loss types: ``gan`` (minimax), ``ns`` (non-saturating), ``hinge``, ``wasserstein``, ``lsgan``
+(least squares, Mao et al. 2017) and the relativistic average losses ``rasgan``, ``ralsgan`` and
+``rahinge`` (Jolicoeur-Martineau 2018). For ``gan`` and ``ns`` the discriminator loss is the same
+binary cross-entropy; they differ in the generator loss. Relativistic losses compare each
+output with the mean output of the other kind, so their generator loss needs the
+discriminator's output on real data too; like the paper's reference code they average the
+real and fake terms (divide by 2).
 """
 import torch
 import torch.nn.functional as F
 
-LOSS_TYPES = ("gan", "ns", "hinge", "wasserstein")
+LOSS_TYPES = ("gan", "ns", "hinge", "wasserstein", "lsgan", "rasgan", "ralsgan", "rahinge")
+RELATIVISTIC_LOSS_TYPES = ("rasgan", "ralsgan", "rahinge")
 
 
 def check_loss_type(loss_type):
@@ -55,6 +60,50 @@ def wasserstein_loss_gen(output_fake):
     return -output_fake.mean()
 
 
+def ls_loss_dis(output_real, output_fake):
+    """0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(z))^2] (LSGAN with targets 0 and 1)."""
+    return 0.5 * ((output_real - 1.0) ** 2).mean() + 0.5 * (output_fake ** 2).mean()
+
+
+def ls_loss_gen(output_fake):
+    """0.5 E[(D(G(z)) - 1)^2]."""
+    return 0.5 * ((output_fake - 1.0) ** 2).mean()
+
+
+def _relativistic(output_a, output_b):
+    """Outputs of ``a`` relative to the mean output of ``b``, and vice versa."""
+    return output_a - output_b.mean(), output_b - output_a.mean()
+
+
+def rasgan_loss(output_a, output_b):
+    """Relativistic average standard GAN loss for the side that wants ``a`` judged real and
+    ``b`` fake: (BCE(a - E[b], 1) + BCE(b - E[a], 0)) / 2. The discriminator's loss is
+    ``rasgan_loss(real, fake)``, the generator's ``rasgan_loss(fake, real)``."""
+    rel_a, rel_b = _relativistic(output_a, output_b)
+    return 0.5 * (F.binary_cross_entropy_with_logits(rel_a, torch.ones_like(rel_a))
+                  + F.binary_cross_entropy_with_logits(rel_b, torch.zeros_like(rel_b)))
+
+
+def ralsgan_loss(output_a, output_b):
+    """Relativistic average least-squares loss: (E[(a - E[b] - 1)^2] + E[(b - E[a] + 1)^2]) / 2."""
+    rel_a, rel_b = _relativistic(output_a, output_b)
+    return 0.5 * (((rel_a - 1.0) ** 2).mean() + ((rel_b + 1.0) ** 2).mean())
+
+
+def rahinge_loss(output_a, output_b):
+    """Relativistic average hinge loss: (E[max(0, 1 - (a - E[b]))] + E[max(0, 1 + (b - E[a]))]) / 2."""
+    rel_a, rel_b = _relativistic(output_a, output_b)
+    return 0.5 * (F.relu(1.0 - rel_a).mean() + F.relu(1.0 + rel_b).mean())
+
+
+_RELATIVISTIC = {"rasgan": rasgan_loss, "ralsgan": ralsgan_loss, "rahinge": rahinge_loss}
+
+
+def is_relativistic(loss_type):
+    """True when the generator loss of ``loss_type`` needs the discriminator's output on real data."""
+    return loss_type in RELATIVISTIC_LOSS_TYPES
+
+
 def discriminator_loss(loss_type, output_real, output_fake):
     """The discriminator loss of ``loss_type`` on real and fake logits."""
     check_loss_type(loss_type)
@@ -62,11 +111,19 @@ def discriminator_loss(loss_type, output_real, output_fake):
         return minimax_loss_dis(output_real, output_fake)
     if loss_type == "hinge":
         return hinge_loss_dis(output_real, output_fake)
-    return wasserstein_loss_dis(output_real, output_fake)
+    if loss_type == "wasserstein":
+        return wasserstein_loss_dis(output_real, output_fake)
+    if loss_type == "lsgan":
+        return ls_loss_dis(output_real, output_fake)
+    return _RELATIVISTIC[loss_type](output_real, output_fake)
 
 
-def generator_loss(loss_type, output_fake):
-    """The generator loss of ``loss_type`` on fake logits."""
+def generator_loss(loss_type, output_fake, output_real=None):
+    """The generator loss of ``loss_type`` on fake logits.
+
+    ``output_real`` (the discriminator's logits on a real batch) is required by the
+    relativistic losses and ignored by the others.
+    """
     check_loss_type(loss_type)
     if loss_type == "gan":
         return minimax_loss_gen(output_fake)
@@ -74,4 +131,11 @@ def generator_loss(loss_type, output_fake):
         return ns_loss_gen(output_fake)
     if loss_type == "hinge":
         return hinge_loss_gen(output_fake)
-    return wasserstein_loss_gen(output_fake)
+    if loss_type == "wasserstein":
+        return wasserstein_loss_gen(output_fake)
+    if loss_type == "lsgan":
+        return ls_loss_gen(output_fake)
+    if output_real is None:
+        raise ValueError(f"The relativistic loss {loss_type!r} needs the discriminator's output on real images: "
+                         "pass output_real.")
+    return _RELATIVISTIC[loss_type](output_fake, output_real)

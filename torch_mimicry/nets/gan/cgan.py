@@ -55,7 +55,11 @@ class BaseConditionalGenerator(BaseGenerator):
         batch_size = real_batch[0].shape[0]
         fake_images, fake_labels = self.generate_images_with_labels(num_images=batch_size, device=device)
         output = netD(fake_images, fake_labels)
-        errG = self.compute_gan_loss(output)
+        output_real = None
+        if self.needs_real_output():
+            with torch.no_grad():
+                output_real = netD(real_batch[0], real_batch[1])
+        errG = self.compute_gan_loss(output, output_real=output_real)
         errG.backward()
         optG.step()
         log_data.add_metric("errG", errG.detach(), group="loss")

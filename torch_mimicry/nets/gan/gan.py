@@ -17,7 +17,7 @@ class BaseGenerator(BaseModel):
         nz (int): noise dimension.
         ngf (int): base width (channels) of the generator's feature maps.
         bottom_width (int): spatial size of the first feature map.
-        loss_type (str): ``'gan'``, ``'ns'``, ``'hinge'`` or ``'wasserstein'``.
+        loss_type (str): one of ``torch_mimicry.modules.losses.LOSS_TYPES``.
 
     ``forward(z)`` maps noise ``[N, nz]`` to images ``[N, 3, H, W]`` in ``[-1, 1]``.
     """
@@ -41,9 +41,16 @@ class BaseGenerator(BaseModel):
         """
         return self.forward(self.sample_noise(num_images, device))
 
-    def compute_gan_loss(self, output):
-        """Generator loss of ``self.loss_type`` on the discriminator's logits for fake images."""
-        return losses.generator_loss(self.loss_type, output)
+    def compute_gan_loss(self, output, output_real=None):
+        """Generator loss of ``self.loss_type`` on the discriminator's logits for fake images.
+
+        ``output_real`` (logits for a real batch) is needed by the relativistic losses only.
+        """
+        return losses.generator_loss(self.loss_type, output, output_real=output_real)
+
+    def needs_real_output(self):
+        """True when the generator loss needs the discriminator's output on real images."""
+        return losses.is_relativistic(self.loss_type)
 
     def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
         """One generator update: generates a batch as large as ``real_batch``'s, scores it
@@ -56,7 +63,11 @@ class BaseGenerator(BaseModel):
         batch_size = real_batch[0].shape[0]
         fake_images = self.generate_images(num_images=batch_size, device=device)
         output = netD(fake_images)
-        errG = self.compute_gan_loss(output)
+        output_real = None
+        if self.needs_real_output():
+            with torch.no_grad():
+                output_real = netD(real_batch[0])
+        errG = self.compute_gan_loss(output, output_real=output_real)
         errG.backward()
         optG.step()
         log_data.add_metric("errG", errG.detach(), group="loss")
@@ -68,7 +79,7 @@ class BaseDiscriminator(BaseModel):
 
     Args:
         ndf (int): base width (channels) of the discriminator's feature maps.
-        loss_type (str): ``'gan'``, ``'ns'``, ``'hinge'`` or ``'wasserstein'``.
+        loss_type (str): one of ``torch_mimicry.modules.losses.LOSS_TYPES``.
 
     ``forward(x)`` maps images ``[N, 3, H, W]`` in ``[-1, 1]`` to logits ``[N, 1]``.
     """
