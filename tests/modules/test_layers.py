@@ -1,0 +1,148 @@
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from torch_mimicry.modules import (ConditionalBatchNorm2d, DBlock, DBlockOptimized, GBlock, SelfAttention,
+                                   SNConv2d, SNEmbedding, SNLinear, spectral_norm)
+from torch_mimicry.modules.spectral_norm import has_spectral_norm
+
+
+def _largest_singular_value(weight):
+    return torch.linalg.matrix_norm(weight.reshape(weight.shape[0], -1), ord=2).item()
+
+
+@pytest.mark.parametrize("make", [lambda: SNLinear(20, 10), lambda: SNConv2d(4, 6, 3, 1, 1),
+                                  lambda: SNEmbedding(7, 12)])
+def test_spectral_norm_normalises_largest_singular_value(make):
+    layer = make()
+    assert has_spectral_norm(layer)
+    layer.weight_orig.data.mul_(5.0)
+    x = torch.randn(3, 20) if isinstance(layer, nn.Linear) else (
+        torch.randn(2, 4, 5, 5) if isinstance(layer, nn.Conv2d) else torch.tensor([0, 3]))
+    for _ in range(50):  # power iterations run in training-mode forwards
+        layer(x)
+    assert _largest_singular_value(layer.weight) == pytest.approx(1.0, abs=1e-3)
+    assert sorted(k for k in layer.state_dict() if k.startswith("weight")) == ["weight_orig", "weight_u", "weight_v"]
+
+
+def test_spectral_norm_eval_mode_does_not_update_u():
+    layer = spectral_norm(nn.Linear(8, 8))
+    layer.eval()
+    u = layer.weight_u.clone()
+    layer(torch.randn(2, 8))
+    assert torch.equal(u, layer.weight_u)
+
+
+def test_xavier_init_on_sn_layer_weight_reaches_the_parameter():
+    # The tutorial initialises ``layer.weight.data`` right after construction.
+    layer = SNLinear(16, 1)
+    nn.init.constant_(layer.weight.data, 0.25)
+    assert torch.all(layer.weight_orig == 0.25)
+
+
+def test_conditional_batch_norm_values():
+    cbn = ConditionalBatchNorm2d(3, num_classes=2)
+    with torch.no_grad():
+        cbn.embed.weight.copy_(torch.tensor([[1.0, 2.0, 3.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 5.0, -1.0, 0.5]]))
+    x = torch.randn(4, 3, 2, 2)
+    y = torch.tensor([0, 1, 0, 1])
+    out = cbn(x, y)
+    normed = (x - x.mean(dim=(0, 2, 3), keepdim=True)) / torch.sqrt(x.var(dim=(0, 2, 3), unbiased=False,
+                                                                         keepdim=True) + 1e-5)
+    gamma = cbn.embed.weight[y, :3][:, :, None, None]
+    beta = cbn.embed.weight[y, 3:][:, :, None, None]
+    assert torch.allclose(out, gamma * normed + beta, atol=1e-5)
+
+
+def test_conditional_batch_norm_init():
+    cbn = ConditionalBatchNorm2d(64, num_classes=10)
+    assert torch.all(cbn.embed.weight[:, 64:] == 0)
+    assert abs(cbn.embed.weight[:, :64].mean().item() - 1.0) < 0.01
+
+
+def test_self_attention_starts_as_identity_and_learns():
+    attn = SelfAttention(16)
+    x = torch.randn(2, 16, 8, 8)
+    assert torch.equal(attn(x), x)
+    with torch.no_grad():
+        attn.gamma.fill_(1.0)
+    out = attn(x)
+    assert out.shape == x.shape and not torch.allclose(out, x)
+    with pytest.raises(ValueError, match="at least 8 channels"):
+        SelfAttention(4)
+
+
+def test_self_attention_matches_direct_computation():
+    attn = SelfAttention(8, spectral_norm=False)
+    with torch.no_grad():
+        attn.gamma.fill_(0.5)
+    x = torch.randn(1, 8, 4, 4)
+    theta = attn.theta(x).reshape(1, 1, 16)
+    phi = torch.nn.functional.max_pool2d(attn.phi(x), 2).reshape(1, 1, 4)
+    g = torch.nn.functional.max_pool2d(attn.g(x), 2).reshape(1, 4, 4)
+    weights = torch.softmax(theta[0].T @ phi[0], dim=-1)          # [16, 4]
+    attended = (g[0] @ weights.T).reshape(1, 4, 4, 4)
+    assert torch.allclose(attn(x), x + 0.5 * attn.o(attended), atol=1e-6)
+
+
+def test_gblock_shapes_and_shortcut():
+    block = GBlock(8, 4, upsample=True)
+    assert block.learnable_sc and block.hidden_channels == 4
+    assert block(torch.randn(2, 8, 4, 4)).shape == (2, 4, 8, 8)
+    same = GBlock(8, 8)
+    assert not same.learnable_sc and not hasattr(same, "c_sc")
+    with torch.no_grad():  # zero residual -> identity
+        same.c2.weight.zero_()
+        same.c2.bias.zero_()
+    x = torch.randn(2, 8, 4, 4)
+    assert torch.allclose(same(x), x)
+
+
+def test_conditional_gblock_needs_labels():
+    block = GBlock(8, 8, upsample=True, num_classes=3)
+    y = torch.tensor([0, 2])
+    assert block(torch.randn(2, 8, 4, 4), y).shape == (2, 8, 8, 8)
+    with pytest.raises(ValueError, match="class-conditional"):
+        block(torch.randn(2, 8, 4, 4))
+
+
+def test_dblock_shapes_and_shortcut_sees_raw_input():
+    block = DBlock(4, 8, downsample=True).eval()  # eval: no power iteration between calls
+    x = torch.randn(2, 4, 8, 8)
+    out = block(x)
+    assert out.shape == (2, 8, 4, 4)
+    expected = block.residual(x) + torch.nn.functional.avg_pool2d(block.c_sc(x), 2)
+    assert torch.allclose(out, expected, atol=1e-6)
+    plain = DBlock(8, 8, downsample=False)
+    assert not plain.learnable_sc
+    x = torch.randn(2, 8, 4, 4)
+    x_copy = x.clone()
+    plain(x)
+    assert torch.equal(x, x_copy)  # the input is not modified in place
+
+
+def test_dblock_optimized():
+    block = DBlockOptimized(3, 8).eval()
+    x = torch.randn(2, 3, 8, 8)
+    out = block(x)
+    assert out.shape == (2, 8, 4, 4)
+    pooled = torch.nn.functional.avg_pool2d(x, 2)
+    h = block.c2(torch.relu(block.c1(x)))
+    assert torch.allclose(out, torch.nn.functional.avg_pool2d(h, 2) + block.c_sc(pooled), atol=1e-5)
+
+
+def test_blocks_without_spectral_norm():
+    assert not has_spectral_norm(DBlock(4, 4, spectral_norm=False).c1)
+    assert has_spectral_norm(GBlock(4, 4, spectral_norm=True).c1)
+
+
+def test_residual_init_gains():
+    torch.manual_seed(0)
+    block = DBlock(64, 64, hidden_channels=64)
+    fan_in, fan_out = 64 * 9, 64 * 9
+    bound = math.sqrt(2.0) * math.sqrt(6.0 / (fan_in + fan_out))
+    w = block.c1.weight_orig
+    assert w.abs().max().item() <= bound + 1e-6
+    assert w.abs().max().item() > 0.9 * bound

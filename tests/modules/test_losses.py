@@ -1,0 +1,72 @@
+import math
+
+import pytest
+import torch
+
+from torch_mimicry.modules import losses
+
+REAL = torch.tensor([[2.0], [-1.0], [0.5]])
+FAKE = torch.tensor([[-0.5], [1.5], [0.0]])
+
+
+def _sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _mean(xs):
+    return sum(xs) / len(xs)
+
+
+r = [2.0, -1.0, 0.5]
+f = [-0.5, 1.5, 0.0]
+
+
+def test_minimax_and_ns():
+    d = _mean([-math.log(_sig(x)) for x in r]) + _mean([-math.log(1 - _sig(x)) for x in f])
+    assert losses.discriminator_loss("gan", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    assert losses.discriminator_loss("ns", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    assert losses.generator_loss("gan", FAKE).item() == pytest.approx(_mean([math.log(1 - _sig(x)) for x in f]),
+                                                                      rel=1e-6)
+    assert losses.generator_loss("ns", FAKE).item() == pytest.approx(_mean([-math.log(_sig(x)) for x in f]),
+                                                                     rel=1e-6)
+
+
+def test_hinge_and_wasserstein():
+    d = _mean([max(0, 1 - x) for x in r]) + _mean([max(0, 1 + x) for x in f])
+    assert losses.discriminator_loss("hinge", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    assert losses.generator_loss("hinge", FAKE).item() == pytest.approx(-_mean(f), rel=1e-6)
+    assert losses.discriminator_loss("wasserstein", REAL, FAKE).item() == pytest.approx(_mean(f) - _mean(r), rel=1e-6)
+    assert losses.generator_loss("wasserstein", FAKE).item() == pytest.approx(-_mean(f), rel=1e-6)
+
+
+def test_lsgan():
+    d = 0.5 * _mean([(x - 1) ** 2 for x in r]) + 0.5 * _mean([x ** 2 for x in f])
+    assert losses.discriminator_loss("lsgan", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    assert losses.generator_loss("lsgan", FAKE).item() == pytest.approx(0.5 * _mean([(x - 1) ** 2 for x in f]),
+                                                                        rel=1e-6)
+
+
+def test_relativistic_losses():
+    mr, mf = _mean(r), _mean(f)
+
+    def bce(x, target):
+        return -math.log(_sig(x)) if target == 1 else -math.log(1 - _sig(x))
+
+    rasgan_d = 0.5 * (_mean([bce(x - mf, 1) for x in r]) + _mean([bce(x - mr, 0) for x in f]))
+    rasgan_g = 0.5 * (_mean([bce(x - mr, 1) for x in f]) + _mean([bce(x - mf, 0) for x in r]))
+    ralsgan_d = 0.5 * (_mean([(x - mf - 1) ** 2 for x in r]) + _mean([(x - mr + 1) ** 2 for x in f]))
+    ralsgan_g = 0.5 * (_mean([(x - mr - 1) ** 2 for x in f]) + _mean([(x - mf + 1) ** 2 for x in r]))
+    rahinge_d = 0.5 * (_mean([max(0, 1 - (x - mf)) for x in r]) + _mean([max(0, 1 + (x - mr)) for x in f]))
+    rahinge_g = 0.5 * (_mean([max(0, 1 - (x - mr)) for x in f]) + _mean([max(0, 1 + (x - mf)) for x in r]))
+    for name, d, g in (("rasgan", rasgan_d, rasgan_g), ("ralsgan", ralsgan_d, ralsgan_g),
+                       ("rahinge", rahinge_d, rahinge_g)):
+        assert losses.discriminator_loss(name, REAL, FAKE).item() == pytest.approx(d, rel=1e-6), name
+        assert losses.generator_loss(name, FAKE, REAL).item() == pytest.approx(g, rel=1e-6), name
+        assert losses.is_relativistic(name)
+        with pytest.raises(ValueError, match="output_real"):
+            losses.generator_loss(name, FAKE)
+
+
+def test_unknown_loss_type():
+    with pytest.raises(ValueError, match="Unknown loss_type 'foo'.*hinge"):
+        losses.discriminator_loss("foo", REAL, FAKE)

@@ -1,0 +1,459 @@
+"""``load_dataset``: the standard GAN datasets with the usual preprocessing.
+
+Every dataset returned yields ``(image, label)`` pairs where ``image`` is a float32
+tensor of shape (3, H, W) with values in [-1, 1] (``ToTensor`` followed by
+``Normalize(0.5, 0.5)``) and ``label`` is an int (0 for datasets without labels).
+
+File handling follows one rule: the files a dataset needs are looked for first; a
+download is attempted only when some are missing, the dataset can be downloaded and
+``download=True``; if they are still missing a single ``FileNotFoundError`` names the
+dataset, the expected files, the folder searched and where to get them. With
+``check_integrity=True`` (default) the files of datasets with published checksums are
+then MD5-verified and a mismatch gives a ``UserWarning`` (the files are read, but scores
+computed on them are not comparable with published ones); ``check_integrity='strict'``
+raises ``RuntimeError`` instead and ``False`` skips the check. The torchvision readers are
+used with their own checks disabled (the checks above replace them), so any files in the
+real on-disk format are read, and a mismatch is never answered by a silent re-download.
+"""
+import contextlib
+import inspect
+import os
+import socket
+import warnings
+
+from torchvision import datasets as tvd
+from torchvision import transforms
+from torchvision.datasets.utils import check_md5
+
+from torch_mimicry.datasets.folder import FlatImageFolder, LMDBImages, list_images
+from torch_mimicry.datasets.synthetic import SyntheticShapes
+
+__all__ = [
+    "DATASET_NAMES", "DEFAULT_DATASET", "DOWNLOAD_TIMEOUT", "load_dataset", "dataset_resolution",
+]
+
+#: Names accepted by :func:`load_dataset`.
+DATASET_NAMES = (
+    "cifar10", "cifar100", "stl10_48", "celeba_64", "celeba_128", "lsun_bedroom_128",
+    "imagenet_32", "imagenet_128", "fake_data", "image_folder", "synthetic",
+)
+
+#: Dataset used when none is named: generated on the fly, needs no files.
+DEFAULT_DATASET = "synthetic"
+
+#: Socket timeout in seconds applied while a download is attempted.
+DOWNLOAD_TIMEOUT = 20.0
+
+_FIXED_RESOLUTION = {
+    "cifar10": 32, "cifar100": 32, "stl10_48": 48, "celeba_64": 64, "celeba_128": 128,
+    "lsun_bedroom_128": 128, "imagenet_32": 32, "imagenet_128": 128,
+}
+
+
+def dataset_resolution(name, image_size=None):
+    """Height (= width) in pixels of the images ``load_dataset(root, name)`` yields.
+
+    Args:
+        name (str): one of :data:`DATASET_NAMES`.
+        image_size: only read for the configurable datasets, with the meaning of the
+            ``image_size`` argument of that dataset: an int for ``synthetic`` and
+            ``image_folder`` (required for the latter), a ``(C, H, W)`` tuple or an int
+            for ``fake_data``. ``None`` selects the dataset's default.
+
+    Returns:
+        int: the resolution.
+    """
+    _check_name(name)
+    if name in _FIXED_RESOLUTION:
+        return _FIXED_RESOLUTION[name]
+    if name == "synthetic":
+        return 32 if image_size is None else int(image_size)
+    if name == "fake_data":
+        if image_size is None:
+            return 32
+        if isinstance(image_size, int):
+            return image_size
+        _, h, w = image_size
+        if h != w:
+            raise ValueError(f"fake_data images of size {h}x{w} are not square.")
+        return int(h)
+    if image_size is None:
+        raise ValueError("The resolution of 'image_folder' is set by its image_size argument; pass it.")
+    return int(image_size)
+
+
+def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
+    """Build dataset ``name`` from the files under ``root``.
+
+    Args:
+        root (str or os.PathLike): directory holding (or receiving) the dataset files; for
+            ``image_folder`` the image folder itself; ignored by ``synthetic`` and
+            ``fake_data`` (may be None).
+        name (str): one of :data:`DATASET_NAMES`.
+        **kwargs: per dataset (all accept ``download``):
+
+            - ``cifar10``, ``cifar100``: ``split='train'|'test'``, ``download=True``,
+              ``check_integrity=True``, ``transform=None``. 32x32.
+            - ``stl10_48``: ``split='unlabeled'`` (or ``'train'``, ``'test'``,
+              ``'train+unlabeled'``), ``folds=None``, ``download=True``,
+              ``check_integrity=True``, ``transform=None``. Resized 96 -> 48.
+            - ``celeba_64``, ``celeba_128``: ``split='all'`` (or ``'train'``, ``'valid'``,
+              ``'test'``), ``download=True``, ``check_integrity=True``, ``transform=None``.
+              Center crop 178x178 then resize. Label 0.
+            - ``lsun_bedroom_128``: ``download=False``, ``transform=None``. Resize the
+              short side to 128 then center crop. Label 0. Needs ``lmdb``.
+            - ``imagenet_32``, ``imagenet_128``: ``split='train'|'val'``,
+              ``download=False``, ``transform=None``. Resize the short side then center
+              crop. Label = class index (sorted WordNet ids).
+            - ``fake_data``: ``size=1000``, ``image_size=(3, 32, 32)``,
+              ``num_classes=10``, ``random_offset=0``, ``transform=None``.
+            - ``image_folder``: ``image_size=None`` (int; None keeps the files' size),
+              ``center_crop=True``, ``transform=None``. Class subfolders give labels,
+              a flat folder gives label 0.
+            - ``synthetic``: ``size=10000``, ``image_size=32``, ``seed=0``.
+
+            ``transform`` replaces the default preprocessing (PIL image in, anything
+            out). ``check_integrity``: True warns when files differ from the official
+            release (MD5), ``'strict'`` raises, False skips the verification.
+
+    Returns:
+        torch.utils.data.Dataset: items ``(image, label)``, image float32 (3, H, W) in
+        [-1, 1], label int.
+
+    Raises:
+        ValueError: unknown ``name`` or invalid argument value.
+        TypeError: argument not accepted by this dataset.
+        FileNotFoundError: files missing and not downloadable (or download failed).
+        RuntimeError: files present but failing the MD5 check.
+        ImportError: ``lsun_bedroom_128`` without the ``lmdb`` package.
+    """
+    _check_name(name)
+    builder = _BUILDERS[name]
+    params = inspect.signature(builder).parameters
+    accepted = [p for p in params if p not in ("root", "name")]
+    unknown = sorted(k for k in kwargs if k not in accepted)
+    if unknown:
+        raise TypeError(
+            f"load_dataset({name!r}) got unexpected keyword argument(s) {unknown}; "
+            f"accepted: {accepted}."
+        )
+    if root is None and name not in ("synthetic", "fake_data"):
+        raise ValueError(f"load_dataset({name!r}) needs a root directory, got None.")
+    if root is not None:
+        root = os.path.expanduser(os.fspath(root))
+    return builder(root, name, **kwargs)
+
+
+def _check_name(name):
+    if name not in DATASET_NAMES:
+        raise ValueError(f"Unknown dataset {name!r}; valid names are: {', '.join(DATASET_NAMES)}.")
+
+
+def _check_choice(name, arg, value, choices):
+    if value not in choices:
+        raise ValueError(f"load_dataset({name!r}): {arg} must be one of {list(choices)}, got {value!r}.")
+
+
+# ---------------------------------------------------------------------------------------
+# Preprocessing
+
+
+def _pipeline(*steps):
+    """PIL image -> steps -> float32 tensor (3, H, W) in [-1, 1]."""
+    return transforms.Compose(
+        list(steps) + [transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]
+    )
+
+
+def _zero_label(_target):
+    """Replaces the target of datasets used without labels."""
+    return 0
+
+
+def _clip_label(target):
+    """STL-10 marks unlabeled images with -1; report them as 0."""
+    return max(int(target), 0)
+
+
+# ---------------------------------------------------------------------------------------
+# File checks and downloads
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds):
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _ensure_files(name, folder, required, how_to_get, download, downloader, check_integrity):
+    """Make sure ``required`` files exist under ``folder``, downloading them if allowed.
+
+    ``required`` is a list of ``(relative path, md5 or None)``; a path ending in "/" is a
+    directory. Raises the single clear ``FileNotFoundError`` or, for MD5 mismatches,
+    ``RuntimeError``.
+    """
+
+    def missing_files():
+        return [rel for rel, _ in required if not os.path.exists(os.path.join(folder, rel))]
+
+    missing = missing_files()
+    failure = None
+    if missing and download and downloader is not None:
+        try:
+            with _socket_timeout(DOWNLOAD_TIMEOUT):
+                downloader()
+        except Exception as err:  # no network, server error, missing helper package ...
+            failure = err
+        missing = missing_files()
+    if missing:
+        if downloader is None:
+            note = "This dataset cannot be downloaded automatically."
+        elif not download:
+            note = "No download was attempted (download=False)."
+        elif failure is not None:
+            note = f"The download attempt failed: {type(failure).__name__}: {str(failure).rstrip('.')}."
+        else:
+            note = "The download finished but did not produce these files."
+        expected = ", ".join(rel for rel, _ in required)
+        absent = "none of them exist" if len(missing) == len(required) else f"missing: {', '.join(missing)}"
+        err = FileNotFoundError(
+            f"Dataset {name!r}: files not found under {folder!r}. Expected: {expected}; {absent}. "
+            f"{note} {how_to_get}"
+        )
+        raise err from failure
+    if check_integrity not in (True, False, "strict"):
+        raise ValueError(f"check_integrity must be True, False or 'strict', got {check_integrity!r}.")
+    if check_integrity:
+        bad = [rel for rel, md5 in required if md5 and not check_md5(os.path.join(folder, rel), md5)]
+        if bad:
+            message = (f"Dataset {name!r}: {', '.join(bad)} under {folder!r} failed the MD5 check "
+                       f"(corrupted, modified or not the official files). Scores computed on them are not "
+                       f"comparable with published ones. To get the official files, delete these and "
+                       f"download them again ({how_to_get}); pass check_integrity=False to skip this check.")
+            if check_integrity == "strict":
+                raise RuntimeError(message)
+            warnings.warn(message, UserWarning, stacklevel=4)
+
+
+# ---------------------------------------------------------------------------------------
+# torchvision readers with their file checks replaced by ``_ensure_files``
+
+
+class _CIFAR10Reader(tvd.CIFAR10):
+    """torchvision's CIFAR-10 reader; files were checked by ``load_dataset`` beforehand."""
+
+    meta = dict(tvd.CIFAR10.meta, md5=None)
+
+    def _check_integrity(self):
+        return True
+
+
+class _CIFAR100Reader(tvd.CIFAR100):
+    """torchvision's CIFAR-100 reader; files were checked by ``load_dataset`` beforehand."""
+
+    meta = dict(tvd.CIFAR100.meta, md5=None)
+
+    def _check_integrity(self):
+        return True
+
+
+class _STL10Reader(tvd.STL10):
+    """torchvision's STL-10 reader; files were checked by ``load_dataset`` beforehand."""
+
+    def _check_integrity(self):
+        return True
+
+
+class _CelebAReader(tvd.CelebA):
+    """torchvision's CelebA reader; files were checked by ``load_dataset`` beforehand."""
+
+    def _check_integrity(self):
+        return True
+
+
+# ---------------------------------------------------------------------------------------
+# Builders: one per dataset family; their keyword arguments are the accepted kwargs.
+
+
+def _cifar(root, name, split="train", download=True, check_integrity=True, transform=None):
+    _check_choice(name, "split", split, ("train", "test"))
+    tv_cls, reader = (tvd.CIFAR10, _CIFAR10Reader) if name == "cifar10" else (tvd.CIFAR100, _CIFAR100Reader)
+    files = tv_cls.train_list if split == "train" else tv_cls.test_list
+    required = [(f, md5) for f, md5 in files] + [(tv_cls.meta["filename"], tv_cls.meta["md5"])]
+    _ensure_files(
+        name, os.path.join(root, tv_cls.base_folder), required,
+        how_to_get=f"Get {tv_cls.url} and extract it into {root!r} (or pass download=True with network access).",
+        download=download,
+        downloader=lambda: tvd.utils.download_and_extract_archive(
+            tv_cls.url, root, filename=tv_cls.filename, md5=tv_cls.tgz_md5),
+        check_integrity=check_integrity,
+    )
+    return reader(root, train=(split == "train"), transform=transform or _pipeline(), download=False)
+
+
+def _stl10(root, name, split="unlabeled", folds=None, download=True, check_integrity=True, transform=None):
+    _check_choice(name, "split", split, tvd.STL10.splits)
+    md5 = dict(tvd.STL10.train_list + tvd.STL10.test_list)
+    needed = {
+        "train": ["train_X.bin", "train_y.bin"],
+        "test": ["test_X.bin", "test_y.bin"],
+        "unlabeled": ["unlabeled_X.bin"],
+        "train+unlabeled": ["train_X.bin", "train_y.bin", "unlabeled_X.bin"],
+    }[split]
+    required = [(f, md5[f]) for f in needed]
+    if folds is not None:
+        required.append((tvd.STL10.folds_list_file, None))
+    _ensure_files(
+        name, os.path.join(root, tvd.STL10.base_folder), required,
+        how_to_get=f"Get {tvd.STL10.url} and extract it into {root!r} (or pass download=True with network access).",
+        download=download,
+        downloader=lambda: tvd.utils.download_and_extract_archive(
+            tvd.STL10.url, root, filename=tvd.STL10.filename, md5=tvd.STL10.tgz_md5),
+        check_integrity=check_integrity,
+    )
+    return _STL10Reader(
+        root, split=split, folds=folds, download=False,
+        transform=transform or _pipeline(transforms.Resize((48, 48))), target_transform=_clip_label,
+    )
+
+
+def _celeba(root, name, split="all", download=True, check_integrity=True, transform=None):
+    _check_choice(name, "split", split, ("train", "valid", "test", "all"))
+    size = _FIXED_RESOLUTION[name]
+    folder = os.path.join(root, tvd.CelebA.base_folder)
+    required = [("img_align_celeba/", None)] + [
+        (filename, md5) for _, md5, filename in tvd.CelebA.file_list if not filename.endswith(".zip")
+    ]
+
+    def downloader():
+        for file_id, md5, filename in tvd.CelebA.file_list:
+            tvd.utils.download_file_from_google_drive(file_id, folder, filename, md5)
+        tvd.utils.extract_archive(os.path.join(folder, "img_align_celeba.zip"))
+
+    _ensure_files(
+        name, folder, required,
+        how_to_get=(
+            "Download img_align_celeba.zip (extract it there) and the listed txt files from "
+            "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Google Drive / Baidu links); "
+            "download=True needs network access and the gdown package."
+        ),
+        download=download, downloader=downloader, check_integrity=check_integrity,
+    )
+    return _CelebAReader(
+        root, split=split, target_type="attr", download=False,
+        transform=transform or _pipeline(transforms.CenterCrop(178), transforms.Resize((size, size))),
+        target_transform=_zero_label,
+    )
+
+
+def _lsun(root, name, download=False, transform=None):
+    try:
+        import lmdb  # noqa: F401
+    except ImportError as err:
+        raise ImportError(
+            "Dataset 'lsun_bedroom_128' reads LMDB files and needs the optional lmdb package: "
+            "pip install lmdb"
+        ) from err
+    candidates = [os.path.join(root, "bedroom_train_lmdb"), os.path.join(root, "lsun", "bedroom_train_lmdb")]
+    path = next((p for p in candidates if os.path.isfile(os.path.join(p, "data.mdb"))), None)
+    if path is None:
+        raise FileNotFoundError(
+            f"Dataset 'lsun_bedroom_128': LMDB folder bedroom_train_lmdb/ (holding data.mdb) not found "
+            f"under {root!r} (looked in {candidates}). LSUN cannot be downloaded automatically: get "
+            "bedroom_train_lmdb.zip with the download script of https://github.com/fyu/lsun "
+            "(http://dl.yf.io/lsun/scenes/) and unzip it into the root directory."
+        )
+    return LMDBImages(path, transform=transform or _pipeline(transforms.Resize(128), transforms.CenterCrop(128)))
+
+
+def _has_class_folders(folder):
+    """True if ``folder`` has a subdirectory holding image files."""
+    for entry in sorted(os.listdir(folder)):
+        sub = os.path.join(folder, entry)
+        if os.path.isdir(sub):
+            for _, _, files in os.walk(sub):
+                if any(f.lower().endswith(tvd.folder.IMG_EXTENSIONS) for f in files):
+                    return True
+    return False
+
+
+def _image_folder_dataset(name, folder, transform):
+    try:
+        return tvd.ImageFolder(folder, transform=transform)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"Dataset {name!r}: unusable image folder {folder!r}: {err}") from err
+
+
+def _imagenet(root, name, split="train", download=False, transform=None):
+    _check_choice(name, "split", split, ("train", "val"))
+    size = _FIXED_RESOLUTION[name]
+    transform = transform or _pipeline(transforms.Resize(size), transforms.CenterCrop(size))
+    archives = ["ILSVRC2012_devkit_t12.tar.gz", f"ILSVRC2012_img_{split}.tar"]
+    candidates = [os.path.join(root, "imagenet"), root]
+    for base in candidates:
+        split_dir = os.path.join(base, split)
+        if os.path.isdir(split_dir) and _has_class_folders(split_dir):
+            return _image_folder_dataset(name, split_dir, transform)
+    for base in candidates:
+        if all(os.path.isfile(os.path.join(base, a)) for a in archives):
+            try:
+                return tvd.ImageNet(base, split=split, transform=transform)
+            except RuntimeError as err:
+                raise RuntimeError(f"Dataset {name!r}: cannot read the ImageNet archives in {base!r}: {err}") from err
+    raise FileNotFoundError(
+        f"Dataset {name!r}: ImageNet files not found under {root!r}. Expected either the folder "
+        f"{os.path.join(candidates[0], split)}/<wnid>/*.JPEG (or {split}/<wnid>/ directly under the "
+        f"root), or the archives {' and '.join(archives)} in {candidates[0]!r}. ImageNet cannot be "
+        "downloaded automatically: get it from https://image-net.org/download.php after registering."
+    )
+
+
+def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, random_offset=0,
+               download=False, transform=None):
+    if isinstance(image_size, int):
+        image_size = (3, image_size, image_size)
+    if len(image_size) != 3 or image_size[0] != 3:
+        raise ValueError(f"load_dataset('fake_data'): image_size must be (3, H, W) or an int, got {image_size!r}.")
+    return tvd.FakeData(
+        size=size, image_size=tuple(image_size), num_classes=num_classes,
+        random_offset=random_offset, transform=transform or _pipeline(),
+    )
+
+
+def _image_folder(root, name, image_size=None, center_crop=True, download=False, transform=None):
+    if not os.path.isdir(root):
+        raise FileNotFoundError(
+            f"Dataset 'image_folder': folder {root!r} not found. Pass the directory holding your images "
+            "(directly, or in one subfolder per class); it cannot be downloaded."
+        )
+    if transform is None:
+        if image_size is None:
+            transform = _pipeline()
+        elif center_crop:
+            transform = _pipeline(transforms.Resize(image_size), transforms.CenterCrop(image_size))
+        else:
+            transform = _pipeline(transforms.Resize((image_size, image_size)))
+    if _has_class_folders(root):
+        return _image_folder_dataset(name, root, transform)
+    if not list_images(root):
+        raise FileNotFoundError(
+            f"Dataset 'image_folder': no image files in {root!r} (extensions {', '.join(tvd.folder.IMG_EXTENSIONS)}), "
+            "neither directly nor in class subfolders."
+        )
+    return FlatImageFolder(root, transform=transform)
+
+
+def _synthetic(root, name, size=10000, image_size=32, seed=0, download=False):
+    return SyntheticShapes(size=size, image_size=image_size, seed=seed)
+
+
+_BUILDERS = {
+    "cifar10": _cifar, "cifar100": _cifar, "stl10_48": _stl10, "celeba_64": _celeba,
+    "celeba_128": _celeba, "lsun_bedroom_128": _lsun, "imagenet_32": _imagenet,
+    "imagenet_128": _imagenet, "fake_data": _fake_data, "image_folder": _image_folder,
+    "synthetic": _synthetic,
+}
