@@ -1,0 +1,96 @@
+"""Times training iterations of whichever torch_mimicry is importable (this library or the
+original 0.1.16 in its own virtual environment) and prints one JSON line.
+
+One iteration = ``n_dis`` discriminator steps, each on a fresh batch from a DataLoader, then one
+generator step, exactly as each library's Trainer runs them. Usage (normally through
+bench_train.py): python train_worker.py --family sngan --iters 3 --warmup 1
+"""
+import argparse
+import json
+import time
+
+import torchvision  # noqa: F401  (before anything that could import TensorFlow)
+import torch
+
+import torch_mimicry as mmc
+
+FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
+    "sngan": ("sngan", "SNGANGenerator32", "SNGANDiscriminator32", 5),
+    "ssgan": ("ssgan", "SSGANGenerator32", "SSGANDiscriminator32", 2),
+    "dcgan": ("dcgan", "DCGANGenerator32", "DCGANDiscriminator32", 1),
+    "wgan_gp": ("wgan_gp", "WGANGPGenerator32", "WGANGPDiscriminator32", 5),
+    "cgan_pd": ("cgan_pd", "CGANPDGenerator32", "CGANPDDiscriminator32", 5),
+    "infomax_gan": ("infomax_gan", "InfoMaxGANGenerator32", "InfoMaxGANDiscriminator32", 5),
+    "sagan": ("sagan", "SAGANGenerator32", "SAGANDiscriminator32", 5),
+}
+
+
+def build(family, batch_size, seed=0):
+    module, g_name, d_name, n_dis = FAMILIES[family]
+    torch.manual_seed(seed)
+    package = getattr(mmc.nets, module)
+    kwargs = {"num_classes": 10} if family in ("cgan_pd", "sagan") else {}
+    netG, netD = getattr(package, g_name)(**kwargs), getattr(package, d_name)(**kwargs)
+    optD = torch.optim.Adam(netD.parameters(), 2e-4, betas=(0.0, 0.9))
+    optG = torch.optim.Adam(netG.parameters(), 2e-4, betas=(0.0, 0.9))
+    data = torch.utils.data.TensorDataset(torch.rand(batch_size * 8, 3, 32, 32) * 2 - 1,
+                                          torch.randint(0, 10, (batch_size * 8,)))
+    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=True)
+    return netG, netD, optD, optG, loader, n_dis
+
+
+def iteration_fn(family, batch_size, log_dir):
+    netG, netD, optD, optG, loader, n_dis = build(family, batch_size)
+    if hasattr(mmc.training.Trainer, "_train_iteration"):  # this library: its Trainer's own loop body
+        trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader,
+                                       num_steps=10 ** 6, n_dis=n_dis, log_dir=log_dir)
+        trainer._new_epoch()
+        netD.train(), netG.train()
+        return lambda: trainer._train_iteration(mmc.training.MetricLog()), n_dis
+
+    from torch_mimicry.training.metric_log import MetricLog  # the original's loop body
+    state = {"it": iter(loader)}
+
+    def next_batch():
+        try:
+            return next(state["it"])
+        except StopIteration:
+            state["it"] = iter(loader)
+            return next(state["it"])
+
+    def run():
+        log = MetricLog()
+        for _ in range(n_dis):
+            batch = next_batch()
+            log = netD.train_step(batch, netG=netG, optD=optD, log_data=log, device=torch.device("cpu"),
+                                  global_step=0)
+        netG.train_step(batch, netD=netD, optG=optG, log_data=log, device=torch.device("cpu"), global_step=0)
+
+    return run, n_dis
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--family", default="sngan", choices=sorted(FAMILIES))
+    parser.add_argument("--iters", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--batch_size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--log_dir", default="/tmp/mimicry_bench_log")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    run, n_dis = iteration_fn(args.family, args.batch_size, args.log_dir)
+    for _ in range(args.warmup):
+        run()
+    times = []
+    for _ in range(args.iters):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"library": getattr(mmc, "__version__", "unknown"), "family": args.family,
+                      "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads,
+                      "seconds_per_iteration": times}))
+
+
+if __name__ == "__main__":
+    main()
