@@ -1,0 +1,124 @@
+"""Splitting feature extraction across the processes of a ``torch.distributed`` group.
+
+Every rank processes a contiguous range of whole batches; the per-rank feature rows are
+padded to a common length, exchanged with ``all_gather`` and concatenated in rank order,
+so every rank ends with the rows in the same order a single process produces.
+Without an initialised process group everything runs in the calling process.
+"""
+import torch
+import torch.distributed as dist
+
+__all__ = ["is_distributed", "rank_and_world_size", "shard_batches", "all_gather_rows", "broadcast_object",
+           "broadcast_tensor", "extract_batches"]
+
+
+def is_distributed():
+    """True when a ``torch.distributed`` process group is initialised with more than one rank."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def rank_and_world_size():
+    """``(rank, world_size)``; ``(0, 1)`` without a process group."""
+    if is_distributed():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def shard_batches(num_items, batch_size, rank, world_size):
+    """The batches ``[(start, stop), ...]`` of items a rank processes.
+
+    The ``ceil(num_items / batch_size)`` batches (the last may be partial) are split into
+    ``world_size`` contiguous runs of nearly equal length; rank ``r`` gets run ``r``.
+    """
+    num_batches = -(-num_items // batch_size)
+    lo = rank * num_batches // world_size
+    hi = (rank + 1) * num_batches // world_size
+    return [(b * batch_size, min(num_items, (b + 1) * batch_size)) for b in range(lo, hi)]
+
+
+def _comm_device():
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def all_gather_rows(local):
+    """Concatenates every rank's ``[n_r, D]`` tensor in rank order; returns ``[sum n_r, D]`` on the CPU.
+
+    The ranks may hold different numbers of rows (including zero); rows are padded to the
+    largest count before ``all_gather``. Without a process group ``local`` is returned.
+    """
+    if not is_distributed():
+        return local.cpu()
+    device = _comm_device()
+    world = dist.get_world_size()
+    count = torch.tensor([local.shape[0]], dtype=torch.int64, device=device)
+    counts = [torch.zeros_like(count) for _ in range(world)]
+    dist.all_gather(counts, count)
+    counts = [int(c.item()) for c in counts]
+    width = max(counts)
+    padded = torch.zeros((width,) + tuple(local.shape[1:]), dtype=local.dtype, device=device)
+    padded[:local.shape[0]] = local.to(device)
+    gathered = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(gathered, padded)
+    return torch.cat([g[:c].cpu() for g, c in zip(gathered, counts)], dim=0)
+
+
+def broadcast_object(obj, src=0):
+    """Rank ``src``'s ``obj`` on every rank (a picklable object); ``obj`` itself without a group."""
+    if not is_distributed():
+        return obj
+    holder = [obj]
+    dist.broadcast_object_list(holder, src=src)
+    return holder[0]
+
+
+def broadcast_tensor(tensor, src=0):
+    """Rank ``src``'s CPU tensor on every rank (other ranks pass None); ``tensor`` without a group."""
+    if not is_distributed():
+        return tensor
+    meta = broadcast_object(None if tensor is None else (tuple(tensor.shape), tensor.dtype), src=src)
+    device = _comm_device()
+    buf = tensor.to(device) if dist.get_rank() == src else torch.empty(meta[0], dtype=meta[1], device=device)
+    dist.broadcast(buf, src=src)
+    return buf.cpu()
+
+
+def extract_batches(num_items, batch_size, make_batch, extract_fn):
+    """Features of ``num_items`` items, the batches split across ranks.
+
+    Args:
+        num_items (int): total number of items.
+        batch_size (int): items per batch.
+        make_batch (callable): ``make_batch(start, stop)`` returns the uint8 image batch of
+            items ``start .. stop - 1``.
+        extract_fn (callable): maps an iterable of image batches to ``(pool3, logits)``
+            float64 tensors.
+
+    Returns:
+        tuple: ``(pool3 [num_items, D1], logits [num_items, D2])`` on every rank.
+    """
+    rank, world = rank_and_world_size()
+    batches = shard_batches(num_items, batch_size, rank, world)
+    if batches:
+        pool3, logits = extract_fn(make_batch(start, stop) for start, stop in batches)
+    else:
+        pool3 = logits = None
+    if world == 1:
+        return pool3, logits
+    # Ranks without batches still take part; they learn the widths from the others.
+    widths = broadcast_object(None if pool3 is None else (pool3.shape[1], logits.shape[1]),
+                              src=_first_rank_with_work(num_items, batch_size, world))
+    if pool3 is None:
+        pool3 = torch.zeros(0, widths[0], dtype=torch.float64)
+        logits = torch.zeros(0, widths[1], dtype=torch.float64)
+    pool3 = all_gather_rows(pool3.to(torch.float64))
+    logits = all_gather_rows(logits.to(torch.float64))
+    return pool3, logits
+
+
+def _first_rank_with_work(num_items, batch_size, world):
+    for r in range(world):
+        if shard_batches(num_items, batch_size, r, world):
+            return r
+    return 0

@@ -1,0 +1,103 @@
+"""Inception Score (IS) with the semantics of the improved-GAN reference code.
+
+``p(y|x)`` is the softmax of the Inception logits. The samples are cut into ``splits``
+contiguous parts ``preds[i*N//splits : (i+1)*N//splits]``; per part the score is
+``exp(mean_x KL(p(y|x) || p(y)))`` with ``p(y)`` the part's mean prediction. IS is the
+mean of the part scores, reported with their standard deviation (ddof 0).
+"""
+import numpy as np
+
+from torch_mimicry.metrics._checks import as_float64_2d
+
+__all__ = ["inception_score_from_logits", "inception_score_from_probs", "inception_score"]
+
+
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _split_scores(probs, log_probs, splits):
+    n = probs.shape[0]
+    scores = np.empty(splits)
+    for i in range(splits):
+        lo, hi = i * n // splits, (i + 1) * n // splits
+        p, logp = probs[lo:hi], log_probs[lo:hi]
+        log_py = np.log(p.mean(axis=0, keepdims=True))
+        # p * (log p - log p(y)), with 0 * log 0 taken as 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kl = np.where(p > 0, p * (logp - log_py), 0.0)
+        scores[i] = np.exp(kl.sum(axis=1).mean())
+    return scores
+
+
+def _check_splits(n, splits):
+    splits = int(splits)
+    if splits < 1:
+        raise ValueError(f"splits must be >= 1; got {splits}.")
+    if n < splits:
+        raise ValueError(f"Inception Score with {splits} splits needs at least {splits} samples; got {n}. "
+                         "Use more samples or fewer splits.")
+    return splits
+
+
+def inception_score_from_logits(logits, splits=10, return_splits=False):
+    """IS from Inception logits ``[N, C]`` (numpy or torch; float64 inside).
+
+    Returns:
+        tuple: ``(mean, std)`` floats in ``[1, C]``, plus the ``[splits]`` per-split scores
+        when ``return_splits``.
+
+    Raises:
+        ValueError: fewer samples than splits, NaN / inf values, not 2-D.
+    """
+    logits = as_float64_2d(logits, "logits")
+    splits = _check_splits(logits.shape[0], splits)
+    log_probs = _log_softmax(logits)
+    scores = _split_scores(np.exp(log_probs), log_probs, splits)
+    result = (float(np.mean(scores)), float(np.std(scores)))
+    return result + (scores,) if return_splits else result
+
+
+def inception_score_from_probs(probs, splits=10):
+    """IS from class probabilities ``[N, C]`` (rows summing to 1). Returns ``(mean, std)``."""
+    probs = as_float64_2d(probs, "probs")
+    splits = _check_splits(probs.shape[0], splits)
+    if np.any(probs < 0):
+        raise ValueError("probs holds negative values; pass softmax outputs (or use inception_score_from_logits).")
+    with np.errstate(divide="ignore"):
+        log_probs = np.log(probs)
+    scores = _split_scores(probs, log_probs, splits)
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def inception_score(num_samples, netG, device=None, batch_size=50, splits=10, log_dir="./log", seed=0,
+                    print_every=20, verbose=True, **kwargs):
+    """Inception Score of a generator or of given images (the original library's signature).
+
+    Args:
+        num_samples (int): images to generate (for given images: the first
+            ``num_samples`` are used; None uses all).
+        netG: a generator with ``generate_images(num_images, device)``, or images: a uint8
+            ``[N, 3, H, W]`` tensor in [0, 255], a float tensor in [-1, 1], or an iterable of
+            such batches. ``inception_score(netG, num_samples)`` (swapped) is accepted too.
+        device: device of the generator and of the feature extractor.
+        batch_size (int): batch size of generation and feature extraction.
+        splits (int): number of splits (10 in the reference).
+        seed (int): seed of the generated images.
+        log_dir, print_every: kept for compatibility; unused.
+        **kwargs: ``weights``, ``backend`` of the feature extractor.
+
+    Returns:
+        tuple: ``(mean, std)`` over the splits.
+    """
+    from torch_mimicry.metrics.evaluation import score_generator, score_images
+    if not isinstance(num_samples, (int, type(None))) or isinstance(netG, int):
+        num_samples, netG = netG, num_samples
+    if hasattr(netG, "generate_images"):
+        if num_samples is None:
+            raise ValueError("num_samples is required to score a generator.")
+        return score_generator("inception_score", netG, seed=seed, device=device, batch_size=batch_size,
+                               num_samples=num_samples, splits=splits, verbose=verbose, **kwargs)
+    return score_images(netG, num_samples=num_samples, device=device, batch_size=batch_size, splits=splits,
+                        **kwargs)

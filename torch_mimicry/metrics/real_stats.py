@@ -1,0 +1,169 @@
+"""Features of real images, cached on disk.
+
+``num_samples`` images are drawn from the dataset without replacement by
+``np.random.RandomState(real_seed)`` (all of them, in order, when ``num_samples`` equals the
+dataset's length), sorted by index, mapped to uint8 and passed through the feature
+extractor. The pool3 features are cached in ``<cache_dir>/real_*.npz`` (default
+``cache_dir``: ``$MIMICRY_HOME/features``, ``$MIMICRY_HOME`` defaulting to
+``~/.cache/torch_mimicry``), keyed by dataset, split, resolution, sample count, seed,
+weights hash and backend; the key is stored inside the file and checked on load.
+"""
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+import torch
+
+from torch_mimicry.metrics import distributed, features
+
+__all__ = ["mimicry_home", "default_cache_dir", "dataset_identity", "resolve_dataset", "real_indices",
+           "real_features"]
+
+
+def mimicry_home():
+    """``$MIMICRY_HOME``, default ``~/.cache/torch_mimicry``."""
+    return os.environ.get("MIMICRY_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "torch_mimicry")
+
+
+def default_cache_dir():
+    """``$MIMICRY_HOME/features``."""
+    return os.path.join(mimicry_home(), "features")
+
+
+def resolve_dataset(dataset, dataset_root=None, split=None, dataset_kwargs=None):
+    """A Dataset from a name of ``torch_mimicry.datasets.load_dataset`` or a Dataset given as is."""
+    if isinstance(dataset, str):
+        from torch_mimicry.datasets import load_dataset
+        kwargs = dict(dataset_kwargs or {})
+        if split is not None:
+            kwargs["split"] = split
+        return load_dataset(dataset_root, dataset, **kwargs)
+    if isinstance(dataset, torch.utils.data.Dataset):
+        return dataset
+    raise ValueError(f"dataset must be a dataset name (str) or a torch Dataset; got {type(dataset).__name__}.")
+
+
+def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=None):
+    """A short JSON-able description identifying the real images (part of cache keys and records)."""
+    if dataset_key is not None:
+        name = str(dataset_key)
+    elif isinstance(dataset, str):
+        name = dataset
+        if dataset_kwargs:
+            name += json.dumps({k: v for k, v in sorted(dataset_kwargs.items()) if k != "download"},
+                               sort_keys=True, default=str)
+    else:
+        # A Dataset of the user's: its class, length and a digest of its first and last images.
+        h = hashlib.sha256()
+        for i in sorted({0, len(ds) - 1}) if len(ds) else []:
+            h.update(features.to_uint8(_image(ds, i)[None]).numpy().tobytes())
+        name = f"custom:{type(ds).__name__}:{len(ds)}:{h.hexdigest()[:16]}"
+    return {"name": name, "split": "default" if split is None else str(split), "resolution": _resolution(ds)}
+
+
+def _image(ds, i):
+    item = ds[i]
+    img = item[0] if isinstance(item, (tuple, list)) else item
+    if not isinstance(img, torch.Tensor):
+        raise ValueError(f"Dataset items must be (image tensor, label) or image tensors; got {type(img).__name__}.")
+    return img
+
+
+def _resolution(ds):
+    if len(ds) == 0:
+        raise ValueError("The dataset is empty.")
+    shape = tuple(_image(ds, 0).shape)
+    if len(shape) != 3:
+        raise ValueError(f"Dataset images must be [3, H, W]; got shape {shape}.")
+    return int(shape[-1]) if shape[-1] == shape[-2] else f"{shape[-2]}x{shape[-1]}"
+
+
+def real_indices(dataset_len, num_samples, real_seed=0):
+    """Sorted indices of the real images used: all when ``num_samples == dataset_len``.
+
+    Raises:
+        ValueError: ``num_samples`` exceeds ``dataset_len``.
+    """
+    if num_samples > dataset_len:
+        raise ValueError(f"{num_samples} real samples requested but the dataset has only {dataset_len} images; "
+                         "use fewer samples or a larger split.")
+    if num_samples == dataset_len:
+        return np.arange(dataset_len)
+    rng = np.random.RandomState(real_seed)
+    return np.sort(rng.choice(dataset_len, num_samples, replace=False))
+
+
+def _cache_file(cache_dir, key):
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in key["dataset"]["name"])[:40]
+    return os.path.join(cache_dir, f"real_{safe}_{key['num_samples']}_{digest}.npz")
+
+
+def _load_cached(path, key):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if json.loads(str(f["key"])) != json.loads(json.dumps(key, sort_keys=True)):
+                return None
+            return torch.from_numpy(f["pool3"].astype(np.float64))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _save_cached(path, key, pool3):
+    arr = pool3.numpy()
+    f32 = arr.astype(np.float32)
+    if np.array_equal(f32.astype(np.float64), arr):  # lossless: store half the bytes
+        arr = f32
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".real_", suffix=".npz", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, pool3=arr, key=np.array(json.dumps(key, sort_keys=True)))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weights=None, backend="torch",
+                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False):
+    """Pool3 features ``[num_samples, D]`` (float64 CPU tensor) of real images, cached on disk.
+
+    Args:
+        ds (Dataset): items ``(image [3, H, W] in [-1, 1], label)``.
+        identity (dict): from :func:`dataset_identity`.
+        weights_id (str): hash of the extractor weights (part of the cache key).
+        feat_file (str): explicit cache file (``.npz``) instead of one in ``cache_dir``.
+    """
+    key = {"dataset": identity, "num_samples": int(num_samples), "real_seed": int(real_seed),
+           "weights_hash": weights_id, "backend": backend}
+    path = feat_file if feat_file is not None else _cache_file(cache_dir or default_cache_dir(), key)
+    if feat_file is not None and not path.endswith(".npz"):
+        path += ".npz"
+    rank, _ = distributed.rank_and_world_size()
+    cached = None
+    if use_cache and rank == 0 and os.path.exists(path):
+        cached = _load_cached(path, key)
+    if distributed.broadcast_object(cached is not None):  # rank 0 read the cache: share its copy
+        if verbose and rank == 0:
+            print(f"INFO: Loaded real features from {path}")
+        return distributed.broadcast_tensor(cached)
+    idx = real_indices(len(ds), num_samples, real_seed)
+
+    def make_batch(start, stop):
+        return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]))
+
+    if verbose:
+        print(f"INFO: Computing features of {num_samples} real images...")
+    pool3, _ = distributed.extract_batches(
+        len(idx), batch_size, make_batch,
+        lambda batches: features.extract(batches, weights=weights, backend=backend, batch_size=batch_size,
+                                         device=device))
+    pool3 = torch.as_tensor(pool3, dtype=torch.float64).cpu()
+    if use_cache and rank == 0:
+        _save_cached(path, key, pool3)
+    return pool3

@@ -1,0 +1,109 @@
+"""JSON records of metric scores: ``<log_dir>/metrics/<metric>.json``.
+
+The file holds ``{"format": 1, "records": [record, ...]}``. A record is one step of one
+protocol::
+
+    {"metric": "fid", "step": 1000,
+     "protocol": {...everything that determines the score...},
+     "scores": {"0": 31.2, "1": 31.5}, "seeds": [0, 1], "mean": 31.35, "std": 0.15,
+     "library_version": "0.2.0", "torch_version": "2.4.0", "updated": "2024-...Z"}
+
+A request is served from a record when the step and the protocol are equal and every
+requested seed has a score. Files are replaced atomically (temporary file, then rename).
+"""
+import datetime
+import json
+import os
+import tempfile
+
+import numpy as np
+
+__all__ = ["records_path", "load_records", "find_record", "make_record", "save_record"]
+
+FORMAT_VERSION = 1
+
+
+def records_path(log_dir, metric):
+    """``<log_dir>/metrics/<metric>.json``."""
+    return os.path.join(os.fspath(log_dir), "metrics", f"{metric}.json")
+
+
+def load_records(path):
+    """The records in ``path`` (a list; empty when the file does not exist).
+
+    Raises:
+        ValueError: the file exists but is not a records file.
+    """
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path!r} is not valid JSON ({e}); move it away to start a new record file.") from e
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise ValueError(f"{path!r} is not a metric record file (expected an object with a 'records' list); "
+                         "move it away to start a new record file.")
+    return data["records"]
+
+
+def _normalise(protocol):
+    """JSON round trip, so protocols compare equal however they were built (tuples, ints)."""
+    return json.loads(json.dumps(protocol, sort_keys=True))
+
+
+def find_record(records, step, protocol):
+    """The record of ``step`` with an equal protocol, or None."""
+    protocol = _normalise(protocol)
+    for rec in records:
+        if rec.get("step") == int(step) and rec.get("protocol") == protocol:
+            return rec
+    return None
+
+
+def make_record(metric, step, protocol, scores):
+    """A record of ``scores`` (``{seed: score}``) with mean / std (ddof 0) over all its seeds."""
+    import torch
+
+    from torch_mimicry import __version__
+    seeds = sorted(int(s) for s in scores)
+    values = [float(scores[s]) for s in seeds]
+    return {
+        "metric": metric,
+        "step": int(step),
+        "protocol": _normalise(protocol),
+        "scores": {str(s): v for s, v in zip(seeds, values)},
+        "seeds": seeds,
+        "mean": float(np.mean(values)),
+        "std": float(np.std(values)),
+        "library_version": __version__,
+        "torch_version": torch.__version__,
+        "updated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def save_record(path, record):
+    """Adds ``record`` to the file at ``path``, replacing one of the same step and protocol."""
+    records = [r for r in load_records(path)
+               if not (r.get("step") == record["step"] and r.get("protocol") == record["protocol"])]
+    records.append(record)
+    records.sort(key=lambda r: (json.dumps(r.get("protocol"), sort_keys=True), r.get("step", 0)))
+    atomic_write_json({"format": FORMAT_VERSION, "records": records}, path)
+
+
+def atomic_write_json(obj, path):
+    """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
