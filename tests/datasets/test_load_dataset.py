@@ -140,7 +140,7 @@ def test_names_and_default():
 def test_dataset_resolution():
     expected = {"cifar10": 32, "cifar100": 32, "stl10_48": 48, "celeba_64": 64, "celeba_128": 128,
                 "lsun_bedroom_128": 128, "imagenet_32": 32, "imagenet_128": 128, "fake_data": 32,
-                "synthetic": 32}
+                "synthetic": 32, "mnist": 32, "fashion_mnist": 32}
     for name, res in expected.items():
         assert mds.dataset_resolution(name) == res
     assert mds.dataset_resolution("synthetic", image_size=64) == 64
@@ -149,7 +149,7 @@ def test_dataset_resolution():
     with pytest.raises(ValueError, match="image_size"):
         mds.dataset_resolution("image_folder")
     with pytest.raises(ValueError, match="cifar10"):
-        mds.dataset_resolution("mnist")
+        mds.dataset_resolution("mnist_64")
 
 
 def test_unknown_name_lists_valid_names(tmp_path):
@@ -450,3 +450,46 @@ def test_synthetic_bad_arguments():
 def test_root_required_for_file_datasets():
     with pytest.raises(ValueError, match="root"):
         load_dataset(None, "cifar10")
+
+
+# ---------------------------------------------------------------------------------------
+# MNIST and Fashion-MNIST: IDX files (big-endian magic, dims, uint8 data), uncompressed in raw/
+
+
+def make_idx(root, folder, prefix, images, labels):
+    raw = os.path.join(root, folder, "raw")
+    os.makedirs(raw, exist_ok=True)
+    n, h, w = images.shape
+    with open(os.path.join(raw, f"{prefix}-images-idx3-ubyte"), "wb") as f:
+        f.write(np.array([0x0803, n, h, w], dtype=">i4").tobytes() + images.astype(np.uint8).tobytes())
+    with open(os.path.join(raw, f"{prefix}-labels-idx1-ubyte"), "wb") as f:
+        f.write(np.array([0x0801, n], dtype=">i4").tobytes() + labels.astype(np.uint8).tobytes())
+
+
+@pytest.mark.parametrize("name,folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
+@pytest.mark.parametrize("split,prefix", [("train", "train"), ("test", "t10k")])
+def test_mnist_formats_as_rgb_32(tmp_path, name, folder, split, prefix):
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    images[0] = 255  # white
+    images[1, :, :14] = 255  # left half white
+    make_idx(tmp_path, folder, prefix, images, np.array([7, 2, 9]))
+    ds = load_dataset(tmp_path, name, split=split, download=False)
+    assert len(ds) == 3
+    x, y = ds[0]
+    assert x.shape == (3, 32, 32) and x.dtype == torch.float32 and y == 7
+    assert torch.allclose(x, torch.ones_like(x))
+    x, y = ds[1]
+    assert y == 2 and torch.equal(x[0], x[1]) and torch.equal(x[1], x[2])  # grey on 3 channels
+    assert x[:, :, :14].min() > 0.9 and x[:, :, 18:].max() < -0.9
+    x, _ = ds[2]
+    assert torch.allclose(x, -torch.ones_like(x))
+
+
+def test_mnist_missing_names_files_and_source(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError) as info:
+        load_dataset(tmp_path, "fashion_mnist", split="test")  # download=True, network refused
+    assert time.monotonic() - start < 10
+    msg = str(info.value)
+    assert os.path.join(str(tmp_path), "FashionMNIST", "raw") in msg
+    assert "t10k-images-idx3-ubyte" in msg and "t10k-labels-idx1-ubyte" in msg and "http" in msg

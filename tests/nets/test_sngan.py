@@ -9,6 +9,7 @@ from torch_mimicry.nets import sngan
 
 RESOLUTIONS = (32, 48, 64, 128)
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "original_reference.json")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "original_checkpoints")
 
 
 def _classes(res):
@@ -80,16 +81,6 @@ def test_overrides():
         sngan.SNGANDiscriminator32(loss_type="nope")
 
 
-def test_discriminator_uses_global_sum_pooling():
-    D = sngan.SNGANDiscriminator32(ndf=8).eval()
-    x = torch.randn(2, 3, 32, 32)
-    h = x
-    for block in (D.block1, D.block2, D.block3, D.block4):
-        h = block(h)
-    expected = D.l5(torch.relu(h).sum(dim=(2, 3)))
-    assert torch.allclose(D(x), expected, atol=1e-5)
-
-
 def test_train_steps_update_and_log():
     netG, netD = sngan.SNGANGenerator32(ngf=16), sngan.SNGANDiscriminator32(ndf=16)
     optD = torch.optim.Adam(netD.parameters(), 2e-4, betas=(0.0, 0.9))
@@ -119,3 +110,30 @@ def test_top_level_namespace():
     from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNLinear  # noqa: F401  (tutorial imports)
     from torch_mimicry.nets import gan
     assert issubclass(sngan.SNGANGenerator32, gan.BaseGenerator)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
+def test_original_checkpoint_gives_original_outputs(name):
+    """Checkpoints written by torch-mimicry 0.1.16's save_checkpoint (reduced widths, made by
+    tests/fixtures/make_original_fixtures.py) load and give that release's eval-mode outputs."""
+    io = torch.load(os.path.join(FIXTURES, f"{name}_io.pt"), weights_only=True)
+    net = getattr(sngan, name)(**io["kwargs"])
+    assert net.restore_checkpoint(os.path.join(FIXTURES, f"{name}.pth")) == 3
+    net.eval()
+    x = io["inputs"]["z"] if "z" in io["inputs"] else io["inputs"]["x"].float()
+    with torch.no_grad():
+        out = net(x)
+    assert out.shape == io["outputs"][0].shape
+    assert (out - io["outputs"][0]).abs().max().item() < 1e-4
+
+
+def test_later_discriminator_blocks_see_rectified_input():
+    """Every block after the first gets the ReLU of its predecessor's output (shortcut included)."""
+    netD = sngan.SNGANDiscriminator32(ndf=8).eval()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        h = netD.block1(x)
+        for block in (netD.block2, netD.block3, netD.block4):
+            h = block.residual(torch.relu(h)) + block.shortcut(torch.relu(h))
+        expected = netD.l5(torch.relu(h).sum(dim=(2, 3)))
+        assert torch.allclose(netD(x), expected, atol=1e-5)

@@ -35,7 +35,7 @@ __all__ = [
 #: Names accepted by :func:`load_dataset`.
 DATASET_NAMES = (
     "cifar10", "cifar100", "stl10_48", "celeba_64", "celeba_128", "lsun_bedroom_128",
-    "imagenet_32", "imagenet_128", "fake_data", "image_folder", "synthetic",
+    "imagenet_32", "imagenet_128", "mnist", "fashion_mnist", "fake_data", "image_folder", "synthetic",
 )
 
 #: Dataset used when none is named: generated on the fly, needs no files.
@@ -46,7 +46,7 @@ DOWNLOAD_TIMEOUT = 20.0
 
 _FIXED_RESOLUTION = {
     "cifar10": 32, "cifar100": 32, "stl10_48": 48, "celeba_64": 64, "celeba_128": 128,
-    "lsun_bedroom_128": 128, "imagenet_32": 32, "imagenet_128": 128,
+    "lsun_bedroom_128": 128, "imagenet_32": 32, "imagenet_128": 128, "mnist": 32, "fashion_mnist": 32,
 }
 
 
@@ -105,6 +105,8 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
             - ``imagenet_32``, ``imagenet_128``: ``split='train'|'val'``,
               ``download=False``, ``transform=None``. Resize the short side then center
               crop. Label = class index (sorted WordNet ids).
+            - ``mnist``, ``fashion_mnist``: ``split='train'|'test'``, ``download=True``,
+              ``transform=None``. 28x28 grey resized to 32x32 and repeated to 3 channels.
             - ``fake_data``: ``size=1000``, ``image_size=(3, 32, 32)``,
               ``num_classes=10``, ``random_offset=0``, ``transform=None``.
             - ``image_folder``: ``image_size=None`` (int; None keeps the files' size),
@@ -168,6 +170,11 @@ def _pipeline(*steps):
 def _zero_label(_target):
     """Replaces the target of datasets used without labels."""
     return 0
+
+
+def _to_rgb(image):
+    """PIL image of any mode -> RGB (grey values repeated on the three channels)."""
+    return image.convert("RGB")
 
 
 def _clip_label(target):
@@ -273,6 +280,26 @@ class _CelebAReader(tvd.CelebA):
 
     def _check_integrity(self):
         return True
+
+
+def _idx_reader(tv_cls):
+    """torchvision's MNIST-format reader ``tv_cls``, reading ``<root>/<tv_cls name>/raw`` (files
+    checked by ``load_dataset`` beforehand)."""
+
+    class Reader(tv_cls):
+        @property
+        def raw_folder(self):
+            return os.path.join(self.root, tv_cls.__name__, "raw")
+
+        def _check_exists(self):
+            return True
+
+    Reader.__name__ = Reader.__qualname__ = f"_{tv_cls.__name__}Reader"
+    return Reader
+
+
+_MNIST_CLASSES = {"mnist": tvd.MNIST, "fashion_mnist": tvd.FashionMNIST}
+_MNIST_READERS = {name: _idx_reader(cls) for name, cls in _MNIST_CLASSES.items()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -412,6 +439,25 @@ def _imagenet(root, name, split="train", download=False, transform=None):
     )
 
 
+def _mnist(root, name, split="train", download=True, transform=None):
+    _check_choice(name, "split", split, ("train", "test"))
+    tv_cls = _MNIST_CLASSES[name]
+    prefix = "train" if split == "train" else "t10k"
+    required = [(f"{prefix}-images-idx3-ubyte", None), (f"{prefix}-labels-idx1-ubyte", None)]
+    _ensure_files(
+        name, os.path.join(root, tv_cls.__name__, "raw"), required,
+        how_to_get=(f"Get {prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz from "
+                    f"{tv_cls.mirrors[0]} and gunzip them there (or pass download=True with network access)."),
+        download=download,
+        downloader=lambda: tv_cls(root, train=(split == "train"), download=True),
+        check_integrity=False,
+    )
+    return _MNIST_READERS[name](
+        root, train=(split == "train"), download=False,
+        transform=transform or _pipeline(transforms.Resize((32, 32)), _to_rgb),
+    )
+
+
 def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, random_offset=0,
                download=False, transform=None):
     if isinstance(image_size, int):
@@ -454,6 +500,7 @@ def _synthetic(root, name, size=10000, image_size=32, seed=0, download=False):
 _BUILDERS = {
     "cifar10": _cifar, "cifar100": _cifar, "stl10_48": _stl10, "celeba_64": _celeba,
     "celeba_128": _celeba, "lsun_bedroom_128": _lsun, "imagenet_32": _imagenet,
-    "imagenet_128": _imagenet, "fake_data": _fake_data, "image_folder": _image_folder,
+    "imagenet_128": _imagenet, "mnist": _mnist, "fashion_mnist": _mnist, "fake_data": _fake_data,
+    "image_folder": _image_folder,
     "synthetic": _synthetic,
 }

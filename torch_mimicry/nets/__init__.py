@@ -1,4 +1,6 @@
-"""Networks: the base classes and every GAN family."""
+"""Networks: the base classes and every GAN family (one subpackage per family)."""
 from torch_mimicry.nets import basemodel, gan, sngan
+from torch_mimicry.nets import cgan_pd, dcgan, infomax_gan, sagan, sndcgan, ssgan, wgan_gp
 
-__all__ = ["basemodel", "gan", "sngan"]
+__all__ = ["basemodel", "gan", "sngan", "dcgan", "wgan_gp", "cgan_pd", "ssgan", "infomax_gan", "sagan",
+           "sndcgan"]

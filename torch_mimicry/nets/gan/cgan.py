@@ -47,7 +47,7 @@ class BaseConditionalGenerator(BaseGenerator):
             labels = torch.as_tensor(c, dtype=torch.long, device=device)
             if labels.shape != (num_images,):
                 raise ValueError(f"Expected labels of shape ({num_images},), got {tuple(labels.shape)}.")
-        return self.forward(self.sample_noise(num_images, device), labels), labels
+        return self(self.sample_noise(num_images, device), labels), labels
 
     def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
         """One generator update with random class labels; logs ``errG``."""
@@ -80,8 +80,8 @@ class BaseConditionalDiscriminator(BaseDiscriminator):
         batch_size = real_images.shape[0]
         with torch.no_grad():
             fake_images, fake_labels = netG.generate_images_with_labels(num_images=batch_size, device=device)
-        output_real = self.forward(real_images, real_labels)
-        output_fake = self.forward(fake_images, fake_labels)
+        output_real = self(real_images, real_labels)
+        output_fake = self(fake_images, fake_labels)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
         errD.backward()
         optD.step()

@@ -39,7 +39,7 @@ class BaseGenerator(BaseModel):
         Autograd records the computation when gradients are enabled (the generator step
         needs it); call under ``torch.no_grad()`` to sample only.
         """
-        return self.forward(self.sample_noise(num_images, device))
+        return self(self.sample_noise(num_images, device))
 
     def compute_gan_loss(self, output, output_real=None):
         """Generator loss of ``self.loss_type`` on the discriminator's logits for fake images.
@@ -111,8 +111,8 @@ class BaseDiscriminator(BaseModel):
         batch_size = real_images.shape[0]
         with torch.no_grad():
             fake_images = netG.generate_images(num_images=batch_size, device=device)
-        output_real = self.forward(real_images)
-        output_fake = self.forward(fake_images)
+        output_real = self(real_images)
+        output_fake = self(fake_images)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
         errD.backward()
         optD.step()

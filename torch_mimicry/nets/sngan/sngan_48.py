@@ -27,6 +27,8 @@ class SNGANGenerator48(sngan_base.SNGANBaseGenerator):
 class SNGANDiscriminator48(sngan_base.SNGANBaseDiscriminator):
     """SNGAN discriminator for 48x48 images: images ``[N, 3, 48, 48]`` -> logits ``[N, 1]``."""
 
+    original_key_map = {"l5": "l6"}  # torch-mimicry 0.1.16 named this layer l5
+
     def __init__(self, ndf=1024, **kwargs):
         super().__init__(ndf=ndf, **kwargs)
         self.block1 = DBlockOptimized(3, self.ndf >> 4)

@@ -1,19 +1,26 @@
 """SNGAN (Miyato et al. 2018): ResNet backbones with a spectrally normalised discriminator,
 trained with the hinge loss. The family's training is the default GAN step of the base
-classes; resolution classes only add layers and ``forward``."""
+classes; resolution classes only add layers and ``forward``.
+
+The discriminator feeds every block after the first the ReLU of the previous block's output,
+shortcut included, as torch-mimicry 0.1.16 did (its ``DBlock`` rectified its input in place
+before the shortcut read it); checkpoints of that release load with ``restore_checkpoint`` and
+give the same outputs (see ``dcgan_base.resnet_features``).
+"""
 import torch
 
 from torch_mimicry.nets import gan
+from torch_mimicry.nets.dcgan import dcgan_base
 
 
-class SNGANBaseGenerator(gan.BaseGenerator):
+class SNGANBaseGenerator(dcgan_base.OriginalKeysMixin, gan.BaseGenerator):
     """Base class of SNGAN generators (default loss ``'hinge'``)."""
 
     def __init__(self, nz, ngf, bottom_width, loss_type="hinge", **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
-class SNGANBaseDiscriminator(gan.BaseDiscriminator):
+class SNGANBaseDiscriminator(dcgan_base.OriginalKeysMixin, gan.BaseDiscriminator):
     """Base class of SNGAN discriminators (default loss ``'hinge'``)."""
 
     def __init__(self, ndf, loss_type="hinge", **kwargs):
@@ -33,12 +40,9 @@ def run_generator(net, z, blocks, bn, conv):
 
 
 def run_discriminator(net, x, blocks, linear):
-    """The discriminator body shared by every resolution: blocks -> ReLU -> global sum pool -> linear.
+    """The discriminator body shared by every resolution: blocks (each after the first on the ReLU
+    of its predecessor's output) -> ReLU -> global sum pool -> linear.
 
     ``x`` is ``[N, 3, H, W]``; the output is logits ``[N, 1]``.
     """
-    h = x
-    for block in blocks:
-        h = block(h)
-    h = net.activation(h)
-    return linear(torch.sum(h, dim=(2, 3)))
+    return dcgan_base.resnet_logits(x, blocks, linear, pool="sum")[0]

@@ -1,0 +1,169 @@
+"""Inception ``pool_3`` features and logits of images, with either backend."""
+import contextlib
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+
+from torch_mimicry.metrics.inception.network import InceptionV3TF
+from torch_mimicry.metrics.inception.weights import graphdef_path, load_inception_weights
+
+__all__ = ["inception_features", "images_to_uint8", "get_inception_model"]
+
+_RANGE_TOL = 1e-4  # float images may exceed [-1, 1] by this much (they are clamped anyway)
+_MODELS = {}  # (weights sha256, device, dtype) -> InceptionV3TF
+
+
+def images_to_uint8(images):
+    """Validates one batch and maps it to uint8.
+
+    Args:
+        images: uint8 ``[N, 3, H, W]`` in [0, 255], or float ``[N, 3, H, W]`` in [-1, 1]
+            (tensor or numpy array). Floats become ``round((x + 1) * 127.5)`` clamped to
+            [0, 255], as when saving a PNG (no min-max stretching).
+
+    Returns:
+        Tensor: uint8 ``[N, 3, H, W]`` on the CPU.
+
+    Raises:
+        ValueError: wrong type, dtype, shape or value range.
+    """
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(images)
+    if not torch.is_tensor(images):
+        raise ValueError("expected images as a tensor [N, 3, H, W] (uint8 in [0, 255] or float in [-1, 1]) or an "
+                         "iterable of such tensors, got %s" % type(images).__name__)
+    if images.dim() != 4 or images.shape[1] != 3 or images.shape[2] < 1 or images.shape[3] < 1:
+        raise ValueError("expected images of shape [N, 3, H, W], got %s" % (tuple(images.shape),))
+    if images.dtype == torch.uint8:
+        return images.detach().cpu()
+    if not images.is_floating_point():
+        raise ValueError("expected uint8 images in [0, 255] or float images in [-1, 1], got dtype %s" % images.dtype)
+    x = images.detach()
+    if x.numel():
+        lo, hi = torch.aminmax(x.float())
+        lo, hi = float(lo), float(hi)
+        if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1 - _RANGE_TOL or hi > 1 + _RANGE_TOL:
+            raise ValueError("expected float images in [-1, 1] (e.g. tanh generator output), got values in "
+                             "[%g, %g]; pass uint8 tensors for images in [0, 255]" % (lo, hi))
+    x = x.to(torch.float32)  # float32 arithmetic, as torch_mimicry.metrics.features.to_uint8
+    return torch.round((x + 1.0) * 127.5).clamp_(0, 255).to("cpu", torch.uint8)
+
+
+def _batches(images):
+    """Yields validated uint8 batches; a list/tuple is validated completely before any work."""
+    if torch.is_tensor(images) or isinstance(images, np.ndarray):
+        yield images_to_uint8(images)
+        return
+    if isinstance(images, (str, bytes)) or not isinstance(images, Iterable):
+        images_to_uint8(images)  # raises the ValueError
+    if isinstance(images, (list, tuple)):
+        checked = [images_to_uint8(b) for b in images]
+        if not checked:
+            raise ValueError("expected at least one batch of images, got an empty %s" % type(images).__name__)
+        yield from checked
+        return
+    for batch in images:
+        yield images_to_uint8(batch)
+
+
+def get_inception_model(weights=None, device="cpu", dtype=torch.float32):
+    """The torch-backend network on ``device`` (cached for the last weights/device/dtype)."""
+    sd, digest = load_inception_weights(weights)
+    key = (digest, str(device), dtype)
+    model = _MODELS.get(key)
+    if model is None:
+        _MODELS.clear()
+        model = InceptionV3TF(sd, dtype=dtype).to(device).eval()
+        _MODELS[key] = model
+    return model
+
+
+@contextlib.contextmanager
+def _exact_float32():
+    """Disables TF32 in matmuls and convolutions, restoring the previous flags afterwards."""
+    matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = matmul
+        torch.backends.cudnn.allow_tf32 = cudnn
+
+
+def _rebatch(batches, size):
+    """Yields chunks of ``size`` images (fewer at the end or where the image size changes)."""
+    pending, count = [], 0
+    for batch in batches:
+        if pending and batch.shape[1:] != pending[0].shape[1:]:
+            yield torch.cat(pending)
+            pending, count = [], 0
+        pending.append(batch)
+        count += batch.shape[0]
+        if count >= size:
+            merged = torch.cat(pending) if len(pending) > 1 else pending[0]
+            full = (count // size) * size
+            for i in range(0, full, size):
+                yield merged[i:i + size]
+            pending = [merged[full:]] if full < count else []
+            count -= full
+    if count:
+        yield torch.cat(pending) if len(pending) > 1 else pending[0]
+
+
+def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32):
+    """Inception ``pool_3`` features and unbiased logits of images (the FID / IS network).
+
+    Args:
+        images: uint8 tensor ``[N, 3, H, W]`` in [0, 255] (any ``H, W``; resized to 299 like
+            TensorFlow 1), float tensor in [-1, 1] (mapped by ``round((x + 1) * 127.5)``), or
+            an iterable of such batches.
+        weights: see :func:`load_inception_weights` (``None``: env var / cache / download).
+        backend (str): ``'torch'`` (PyTorch port, default) or ``'tf'`` (original graph run by
+            TensorFlow in a child process).
+        batch_size (int): images per forward pass.
+        device: torch device (default: CUDA if available, else CPU). With ``'tf'`` a CUDA
+            device lets TensorFlow use the GPU.
+        dtype: ``torch.float32`` (TF32 disabled) or ``torch.float64``; torch backend only.
+
+    Returns:
+        tuple: ``(pool3 [N, 2048], logits [N, 1008])`` float64 CPU tensors; ``logits`` is
+        ``pool3 @ softmax/weights`` without bias (as improved-gan's Inception Score).
+
+    Raises:
+        ValueError: bad images, arguments or weights file. FileNotFoundError: no weights.
+    """
+    if backend not in ("torch", "tf"):
+        raise ValueError("backend must be 'torch' or 'tf', got %r" % (backend,))
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError("batch_size must be a positive int, got %r" % (batch_size,))
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError("dtype must be torch.float32 or torch.float64, got %r" % (dtype,))
+    if isinstance(images, (str, bytes)) or not isinstance(images, (torch.Tensor, np.ndarray, Iterable)):
+        images_to_uint8(images)  # raises the ValueError
+    if torch.is_tensor(images) or isinstance(images, np.ndarray) or isinstance(images, (list, tuple)):
+        batches = list(_batches(images))  # all checks before any work
+    else:
+        batches = _batches(images)
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(device)
+    pools, logits = [], []
+    if backend == "torch":
+        model = get_inception_model(weights, device, dtype)
+        with _exact_float32(), torch.inference_mode():
+            for chunk in _rebatch(batches, batch_size):
+                p, l = model(chunk.to(device, non_blocking=True))
+                pools.append(p.to("cpu", torch.float64))
+                logits.append(l.to("cpu", torch.float64))
+    else:
+        from torch_mimicry.metrics.inception.tf_backend import TFInception
+        with TFInception(graphdef_path(weights), use_gpu=device.type == "cuda") as net:
+            for chunk in _rebatch(batches, batch_size):
+                p, l = net.run(chunk.numpy())
+                pools.append(torch.from_numpy(p).to(torch.float64))
+                logits.append(torch.from_numpy(l).to(torch.float64))
+    if not pools:
+        return torch.zeros(0, 2048, dtype=torch.float64), torch.zeros(0, 1008, dtype=torch.float64)
+    return torch.cat(pools), torch.cat(logits)

@@ -1,0 +1,120 @@
+"""The ``tf`` backend: the original GraphDef run by TensorFlow in a child process.
+
+TensorFlow is never imported in this process (importing it next to PyTorch can crash, and
+it reserves GPU memory): :class:`TFInception` starts ``_tf_worker.py`` with the same Python
+and exchanges numpy arrays over pipes. Requires ``pip install torch-mimicry[tf]``.
+"""
+import importlib.util
+import io
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+__all__ = ["tensorflow_available", "TFInception"]
+
+_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tf_worker.py")
+
+
+def tensorflow_available():
+    """Whether ``tensorflow`` is installed (checked without importing it)."""
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+class TFInception:
+    """Context manager owning one TensorFlow worker process.
+
+    Args:
+        graph_path (str): ``classify_image_graph_def.pb``.
+        use_gpu (bool): let TensorFlow see the GPUs (default: CPU only).
+
+    ``run(batch)``: uint8 numpy ``[N, 3, H, W]`` -> ``(pool3 [N, 2048], logits [N, 1008])`` float32.
+    """
+
+    def __init__(self, graph_path, use_gpu=False):
+        if not tensorflow_available():
+            raise ImportError("backend='tf' needs TensorFlow: pip install 'torch-mimicry[tf]' "
+                              "(or tensorflow-cpu)")
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+        if not use_gpu:
+            env["CUDA_VISIBLE_DEVICES"] = ""
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen([sys.executable, _WORKER, os.fspath(graph_path)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        kind, payload = self._recv()
+        if kind != b"R":
+            self.close()
+            raise RuntimeError("TensorFlow backend failed to start:\n%s" % self._error_text(payload))
+
+    def _error_text(self, payload):
+        if payload:
+            return payload.decode(errors="replace")
+        self._stderr.seek(0)
+        return self._stderr.read()[-4000:].decode(errors="replace") or "(worker exited without output)"
+
+    def _recv(self):
+        head = self._proc.stdout.read(9)
+        if len(head) < 9:
+            return b"X", b""
+        (n,) = struct.unpack("<Q", head[1:])
+        return head[:1], self._proc.stdout.read(n)
+
+    def _send(self, kind, payload=b""):
+        self._proc.stdin.write(kind + struct.pack("<Q", len(payload)))
+        self._proc.stdin.write(payload)
+        self._proc.stdin.flush()
+
+    def run(self, batch):
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(batch, dtype=np.uint8), allow_pickle=False)
+        try:
+            self._send(b"B", buf.getvalue())
+        except BrokenPipeError:
+            raise RuntimeError("TensorFlow worker died:\n%s" % self._error_text(b"")) from None
+        kind, payload = self._recv()
+        if kind != b"O":
+            raise RuntimeError("TensorFlow backend failed:\n%s" % self._error_text(payload))
+        out = np.load(io.BytesIO(payload), allow_pickle=False)
+        return out["pool3"], out["logits"]
+
+    def close(self):
+        proc = getattr(self, "_proc", None)
+        if proc is None:
+            return
+        self._proc = None
+        try:
+            if proc.poll() is None:
+                self._send_to(proc, b"Q")
+                proc.wait(timeout=30)
+        except Exception:
+            proc.kill()
+            proc.wait()
+        finally:
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    stream.close()
+                except Exception:
+                    pass
+            self._stderr.close()
+
+    @staticmethod
+    def _send_to(proc, kind):
+        proc.stdin.write(kind + struct.pack("<Q", 0))
+        proc.stdin.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

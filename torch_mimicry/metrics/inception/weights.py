@@ -1,0 +1,341 @@
+"""Finding, downloading, converting, caching and hashing the 2015 Inception weights.
+
+Sources, in order: the ``weights`` argument, the ``MIMICRY_INCEPTION_WEIGHTS`` environment
+variable, the cache ``$MIMICRY_HOME/inception`` (default ``~/.cache/torch_mimicry``), and last
+a download of ``inception-2015-12-05.tgz``. A path may point at the ``.tgz``, at the graph
+``classify_image_graph_def.pb`` or at a converted PyTorch file such as
+``pt_inception-2015-12-05-6726825d.pth``; the format is detected from the content.
+
+GraphDefs are converted once; the converted state dict is cached next to a JSON record of
+its hash and of the source file's hash, and verified against that record on every load
+(no official checksum of the 2015 archive is published, so the record made at conversion
+time is the reference). A ``.pth`` whose name ends in ``-<8 hex>.pth`` is checked against
+that SHA-256 prefix, the convention of ``torch.hub``.
+
+The weights hash (:func:`weights_hash`) is the SHA-256 of the canonical state dict contents
+(sorted keys, shapes, float32 bytes), so the same weights give the same hash whichever of
+the three formats they were read from.
+"""
+import gzip
+import hashlib
+import json
+import os
+import re
+import tarfile
+import tempfile
+import time
+import urllib.request
+from collections.abc import Mapping
+
+import torch
+
+from torch_mimicry.metrics.inception.graphdef import canonical_keys, graphdef_to_state_dict
+
+__all__ = ["INCEPTION_URL", "TGZ_NAME", "PB_NAME", "mimicry_home", "cache_dir", "load_inception_weights",
+           "weights_hash", "state_dict_hash", "detect_format", "graphdef_path", "WeightsNotFoundError"]
+
+INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
+TGZ_NAME = "inception-2015-12-05.tgz"
+PB_NAME = "classify_image_graph_def.pb"
+CONVERTED_NAME = "inception-2015-12-05.pt"
+ENV_HOME = "MIMICRY_HOME"
+ENV_WEIGHTS = "MIMICRY_INCEPTION_WEIGHTS"
+ENV_URL = "MIMICRY_INCEPTION_URL"
+ENV_OFFLINE = "MIMICRY_OFFLINE"
+#: Seconds to wait for the server to connect or send the next bytes.
+DOWNLOAD_TIMEOUT = 15.0
+#: Upper bound in seconds on a whole download (the archive is about 89 MB).
+DOWNLOAD_DEADLINE = 900.0
+
+_MEMO = {}  # (realpath, size, mtime_ns) -> (state_dict, sha256)
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """No Inception weights could be found or downloaded."""
+
+
+def mimicry_home():
+    """Root cache folder: ``$MIMICRY_HOME`` or ``~/.cache/torch_mimicry``."""
+    return os.path.expanduser(os.environ.get(ENV_HOME) or os.path.join("~", ".cache", "torch_mimicry"))
+
+
+def cache_dir():
+    """Folder holding the Inception archive and converted weights."""
+    return os.path.join(mimicry_home(), "inception")
+
+
+def _how_to_provide(reason):
+    return (
+        "Inception weights (inception-2015-12-05) not available: %s.\n"
+        "Provide them in one of these ways:\n"
+        "  1. pass weights='/path/to/FILE' where FILE is inception-2015-12-05.tgz, "
+        "classify_image_graph_def.pb (from that archive) or the converted "
+        "pt_inception-2015-12-05-6726825d.pth;\n"
+        "  2. set the environment variable %s=/path/to/FILE;\n"
+        "  3. copy inception-2015-12-05.tgz into %s (the cache; set %s to move it);\n"
+        "  4. allow the automatic download of %s (needs internet access; unset %s)."
+        % (reason, ENV_WEIGHTS, cache_dir(), ENV_HOME, os.environ.get(ENV_URL) or INCEPTION_URL, ENV_OFFLINE))
+
+
+def _file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def state_dict_hash(state_dict):
+    """SHA-256 hex of a canonical state dict: sorted keys, shapes and float32 little-endian bytes."""
+    h = hashlib.sha256()
+    for key in sorted(canonical_keys()):
+        t = state_dict[key].detach().to("cpu", torch.float32).contiguous()
+        h.update(("%s:%s;" % (key, tuple(t.shape))).encode())
+        h.update(t.numpy().astype("<f4", copy=False).tobytes())
+    return h.hexdigest()
+
+
+def detect_format(path):
+    """``'tgz'``, ``'pth'`` or ``'pb'`` from the first bytes of the file (never its name)."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[:2] == b"\x1f\x8b":
+        return "tgz"
+    if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":  # torch zip archive / legacy pickle
+        return "pth"
+    if head[:1] == b"\n":  # field 1 (GraphDef.node), length-delimited
+        return "pb"
+    raise ValueError("%s is neither a .tgz archive, a GraphDef .pb nor a PyTorch .pth file" % path)
+
+
+def _read_pb_from_tgz(path):
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and os.path.basename(member.name) == PB_NAME:
+                return tar.extractfile(member).read()
+    raise ValueError("%s does not contain %s" % (path, PB_NAME))
+
+
+def _read_graphdef_bytes(path, fmt):
+    if fmt == "tgz":
+        return _read_pb_from_tgz(path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _canonicalize(raw, origin):
+    """Canonical float32 state dict from a loaded ``.pth`` mapping (extra keys are dropped)."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("%s does not hold a state dict" % origin)
+    if "state_dict" in raw and isinstance(raw["state_dict"], Mapping):
+        raw = raw["state_dict"]
+    raw = {(k[7:] if k.startswith("module.") else k): v for k, v in raw.items()}
+    sd = {}
+    for key, shape in canonical_keys().items():
+        if key not in raw:
+            raise ValueError("%s lacks the key %r: not the 2015 Inception weights in the pytorch-fid layout"
+                             % (origin, key))
+        t = torch.as_tensor(raw[key]).detach().to("cpu", torch.float32).contiguous()
+        if tuple(t.shape) != shape:
+            raise ValueError("%s: %r has shape %s, expected %s" % (origin, key, tuple(t.shape), shape))
+        sd[key] = t
+    return sd
+
+
+def _load_pth(path):
+    m = re.search(r"-([0-9a-f]{8,64})\.pth?$", os.path.basename(path))
+    if m and not _file_sha256(path).startswith(m.group(1)):
+        raise ValueError("%s: SHA-256 does not start with %s as its name says; the file is corrupt or "
+                         "truncated" % (path, m.group(1)))
+    return _canonicalize(torch.load(path, map_location="cpu", weights_only=True), path)
+
+
+def _save_converted(sd, target, source_sha):
+    """Writes ``target`` and ``target.json`` atomically; returns the weights hash."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    digest = state_dict_hash(sd)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+    os.close(fd)
+    torch.save(sd, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    with open(target + ".json.tmp", "w") as f:
+        json.dump({"weights_sha256": digest, "source_sha256": source_sha, "format": "canonical-v1"}, f)
+    os.replace(target + ".json.tmp", target + ".json")
+    return digest
+
+
+def _load_converted(target):
+    """Cached conversion if present and matching its record, else ``None``."""
+    if not (os.path.isfile(target) and os.path.isfile(target + ".json")):
+        return None
+    try:
+        with open(target + ".json") as f:
+            record = json.load(f)
+        sd = _canonicalize(torch.load(target, map_location="cpu", weights_only=True), target)
+    except Exception:  # unreadable cache entry: convert again
+        return None
+    digest = state_dict_hash(sd)
+    if digest != record.get("weights_sha256"):
+        return None
+    return sd, digest, record
+
+
+def _convert_graphdef_file(path, fmt):
+    """State dict and hash of a user-given ``.pb``/``.tgz``, via a cache keyed by the file hash."""
+    source_sha = _file_sha256(path)
+    target = os.path.join(cache_dir(), "converted-%s.pt" % source_sha[:16])
+    hit = _load_converted(target)
+    if hit is not None and hit[2].get("source_sha256") == source_sha:
+        return hit[0], hit[1]
+    sd = graphdef_to_state_dict(_read_graphdef_bytes(path, fmt))
+    try:
+        digest = _save_converted(sd, target, source_sha)
+    except OSError:  # read-only cache: still usable, only slower next time
+        digest = state_dict_hash(sd)
+    return sd, digest
+
+
+def _download(url, dest):
+    """Downloads ``url`` to ``dest`` with short socket timeouts and an overall deadline."""
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    tmp = dest + ".part"
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp, open(tmp, "wb") as out:
+            while True:
+                chunk = resp.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
+                if time.monotonic() - start > DOWNLOAD_DEADLINE:
+                    raise TimeoutError("download took longer than %d s" % DOWNLOAD_DEADLINE)
+        with open(tmp, "rb") as f:  # a complete gzip stream ends with its size; check it reads
+            with gzip.open(f) as g:
+                while g.read(1 << 22):
+                    pass
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _default_weights():
+    """Weights from the cache, converting the cached archive or downloading it when needed."""
+    target = os.path.join(cache_dir(), CONVERTED_NAME)
+    tgz = os.path.join(cache_dir(), TGZ_NAME)
+    hit = _load_converted(target)
+    if hit is not None:
+        replaced = os.path.isfile(tgz) and os.path.getmtime(tgz) > os.path.getmtime(target)
+        if not replaced or hit[2].get("source_sha256") == _file_sha256(tgz):
+            return hit[0], hit[1]
+    if not os.path.isfile(tgz):
+        if os.environ.get(ENV_OFFLINE, "").strip() not in ("", "0"):
+            raise WeightsNotFoundError(_how_to_provide("nothing found and %s is set" % ENV_OFFLINE))
+        url = os.environ.get(ENV_URL) or INCEPTION_URL
+        try:
+            _download(url, tgz)
+        except Exception as err:
+            raise WeightsNotFoundError(_how_to_provide("nothing found and the download of %s failed (%s: %s)"
+                                                       % (url, type(err).__name__, err))) from None
+    sd = graphdef_to_state_dict(_read_pb_from_tgz(tgz))
+    digest = _save_converted(sd, target, _file_sha256(tgz))
+    return sd, digest
+
+
+def _resolve_path(weights):
+    """Path given by argument or environment variable, or ``None`` for the cache/download."""
+    if weights is None:
+        env = os.environ.get(ENV_WEIGHTS, "").strip()
+        if not env:
+            return None
+        weights, origin = env, "%s=%s" % (ENV_WEIGHTS, env)
+    else:
+        origin = "weights=%r" % (os.fspath(weights),)
+    path = os.path.abspath(os.path.expanduser(os.fspath(weights)))
+    if not os.path.isfile(path):
+        raise WeightsNotFoundError(_how_to_provide("%s does not exist" % origin))
+    return path
+
+
+def load_inception_weights(weights=None):
+    """Loads the 2015 Inception weights as a canonical state dict.
+
+    Args:
+        weights: ``None`` (environment variable, cache, then download), a path to a ``.tgz``,
+            ``.pb`` or ``.pth`` file, or an already loaded state dict in the canonical layout.
+
+    Returns:
+        tuple: ``(state_dict, sha256_hex)``; ``state_dict`` maps the canonical keys
+        (``Conv2d_1a_3x3.conv.weight``, ..., ``fc.bias``) to float32 CPU tensors, batch norms
+        not folded. The dict is shared between calls: do not modify it.
+
+    Raises:
+        WeightsNotFoundError (a FileNotFoundError): nothing found and no download possible.
+        ValueError: the file is not the expected network.
+    """
+    if isinstance(weights, Mapping):
+        sd = _canonicalize(weights, "the given state dict")
+        return sd, state_dict_hash(sd)
+    path = _resolve_path(weights)
+    memo_path = path or os.path.join(cache_dir(), CONVERTED_NAME)
+    try:
+        st = os.stat(memo_path)
+        memo_key = (memo_path, st.st_size, st.st_mtime_ns)
+    except OSError:
+        memo_key = None
+    if memo_key is not None and memo_key in _MEMO:
+        return _MEMO[memo_key]
+    if path is None:
+        result = _default_weights()
+        st = os.stat(memo_path)
+        memo_key = (memo_path, st.st_size, st.st_mtime_ns)
+    else:
+        fmt = detect_format(path)
+        if fmt == "pth":
+            sd = _load_pth(path)
+            result = (sd, state_dict_hash(sd))
+        else:
+            result = _convert_graphdef_file(path, fmt)
+    _MEMO.clear()  # keep one set of weights in memory
+    _MEMO[memo_key] = result
+    return result
+
+
+def weights_hash(weights=None):
+    """SHA-256 hex identifying the weights ``weights`` resolves to (see :func:`load_inception_weights`)."""
+    return load_inception_weights(weights)[1]
+
+
+def graphdef_path(weights=None):
+    """Path of a GraphDef ``.pb`` for the TensorFlow backend (extracted from a ``.tgz`` if needed).
+
+    Raises:
+        ValueError: ``weights`` is a converted ``.pth`` or a state dict (no graph to run).
+    """
+    if isinstance(weights, Mapping):
+        raise ValueError("backend='tf' needs the original graph (.pb or .tgz), not a state dict")
+    path = _resolve_path(weights)
+    if path is None:
+        tgz = os.path.join(cache_dir(), TGZ_NAME)
+        if not os.path.isfile(tgz):
+            load_inception_weights(None)  # downloads when allowed, or raises the clear error
+        if not os.path.isfile(tgz):
+            raise WeightsNotFoundError(_how_to_provide("backend='tf' needs %s in the cache" % TGZ_NAME))
+        path, fmt = tgz, "tgz"
+    else:
+        fmt = detect_format(path)
+    if fmt == "pb":
+        return path
+    if fmt == "pth":
+        raise ValueError("backend='tf' needs the original graph (.pb or .tgz), not the converted file %s" % path)
+    pb = os.path.join(cache_dir(), "graph-%s.pb" % _file_sha256(path)[:16])
+    if not os.path.isfile(pb):
+        os.makedirs(cache_dir(), exist_ok=True)
+        data = _read_pb_from_tgz(path)
+        with open(pb + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(pb + ".tmp", pb)
+    return pb
+

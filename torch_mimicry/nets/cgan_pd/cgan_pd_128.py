@@ -1,0 +1,36 @@
+"""cGAN-PD at 128x128 (ImageNet 128) with ResNet backbones."""
+import torch.nn as nn
+
+from torch_mimicry.modules import SNEmbedding, SNLinear
+from torch_mimicry.nets.cgan_pd import cgan_pd_base
+from torch_mimicry.nets.dcgan import dcgan_base
+
+
+class CGANPDGenerator128(cgan_pd_base.CGANPDBaseGenerator):
+    """cGAN-PD generator for 128x128 images: noise ``[N, nz]``, labels ``[N]`` ->
+    images ``[N, 3, 128, 128]`` in [-1, 1]."""
+
+    def __init__(self, num_classes, nz=128, ngf=1024, bottom_width=4, **kwargs):
+        super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[128], num_classes=num_classes)
+
+    def forward(self, x, y=None):
+        y = cgan_pd_base.conditional_forward_labels(self, x, y)
+        return dcgan_base.run_generator(self, x, y=y)
+
+
+class CGANPDDiscriminator128(cgan_pd_base.CGANPDBaseDiscriminator):
+    """cGAN-PD projection discriminator for 128x128 images: images ``[N, 3, 128, 128]``,
+    labels ``[N]`` -> logits ``[N, 1]``.
+    The default width is ndf=128 (channels 8 to 128), that of torch-mimicry 0.1.16's class."""
+
+    def __init__(self, num_classes, ndf=128, **kwargs):
+        super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
+        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[128])
+        self.l7 = SNLinear(self.ndf, 1)
+        self.l_y = SNEmbedding(num_embeddings=self.num_classes, embedding_dim=self.ndf)
+        nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
+        nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
+
+    def forward(self, x, y):
+        return cgan_pd_base.projection_logits(x, y, dcgan_base.discriminator_blocks(self), self.l7, self.l_y)

@@ -1,0 +1,30 @@
+"""ResNet DCGAN at 48x48 (STL-10): SNGAN's backbone without spectral norm."""
+import torch.nn as nn
+
+from torch_mimicry.nets.dcgan import dcgan_base
+
+
+class DCGANGenerator48(dcgan_base.DCGANBaseGenerator):
+    """DCGAN generator for 48x48 images: noise ``[N, nz]`` -> images ``[N, 3, 48, 48]`` in [-1, 1]."""
+
+    def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[48])
+
+    def forward(self, x):
+        return dcgan_base.run_generator(self, x)
+
+
+class DCGANDiscriminator48(dcgan_base.DCGANBaseDiscriminator):
+    """DCGAN discriminator for 48x48 images: images ``[N, 3, 48, 48]`` -> logits ``[N, 1]``."""
+
+    original_key_map = {"l5": "l6"}  # torch-mimicry 0.1.16 named this layer l5
+
+    def __init__(self, ndf=1024, **kwargs):
+        super().__init__(ndf=ndf, **kwargs)
+        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[48], spectral_norm=False)
+        self.l6 = nn.Linear(self.ndf, 1)
+        nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
+
+    def forward(self, x):
+        return dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l6)[0]

@@ -1,0 +1,34 @@
+"""SSGAN at 128x128 (CelebA 128, LSUN-Bedroom, ImageNet 128) with ResNet backbones."""
+import torch.nn as nn
+
+from torch_mimicry.modules import SNLinear
+from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets.ssgan import ssgan_base
+
+
+class SSGANGenerator128(ssgan_base.SSGANBaseGenerator):
+    """SSGAN generator for 128x128 images: noise ``[N, nz]`` -> images ``[N, 3, 128, 128]`` in [-1, 1]."""
+
+    def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[128])
+
+    def forward(self, x):
+        return dcgan_base.run_generator(self, x)
+
+
+class SSGANDiscriminator128(ssgan_base.SSGANBaseDiscriminator):
+    """SSGAN discriminator for 128x128 images: images ``[N, 3, 128, 128]`` -> ``(logits [N, 1],
+    rotation logits [N, 4])``."""
+
+    def __init__(self, ndf=1024, **kwargs):
+        super().__init__(ndf=ndf, **kwargs)
+        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[128])
+        self.l7 = SNLinear(self.ndf, 1)
+        self.l_y = SNLinear(self.ndf, self.num_rotations)
+        nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
+        nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
+
+    def forward(self, x):
+        output, h = dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l7)
+        return output, self.l_y(h)

@@ -1,0 +1,31 @@
+"""WGAN-GP at 32x32 (CIFAR-10 / CIFAR-100) with ResNet backbones."""
+import torch.nn as nn
+
+from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets.wgan_gp import wgan_gp_base
+
+
+class WGANGPGenerator32(wgan_gp_base.WGANGPBaseGenerator):
+    """WGAN-GP generator for 32x32 images: noise ``[N, nz]`` -> images ``[N, 3, 32, 32]`` in [-1, 1]."""
+
+    def __init__(self, nz=128, ngf=256, bottom_width=4, **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[32], xavier_output=False)
+        wgan_gp_base.reset_shortcuts(self)
+
+    def forward(self, x):
+        return dcgan_base.run_generator(self, x)
+
+
+class WGANGPDiscriminator32(wgan_gp_base.WGANGPBaseDiscriminator):
+    """WGAN-GP critic for 32x32 images: images ``[N, 3, 32, 32]`` -> scores ``[N, 1]`` (mean-pooled features)."""
+
+    def __init__(self, ndf=128, **kwargs):
+        super().__init__(ndf=ndf, **kwargs)
+        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[32], spectral_norm=False)
+        wgan_gp_base.reset_shortcuts(self)
+        self.l5 = nn.Linear(self.ndf, 1)
+        nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
+
+    def forward(self, x):
+        return dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l5, pool="mean")[0]

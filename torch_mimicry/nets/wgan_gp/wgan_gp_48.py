@@ -1,0 +1,33 @@
+"""WGAN-GP at 48x48 (STL-10) with ResNet backbones."""
+import torch.nn as nn
+
+from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets.wgan_gp import wgan_gp_base
+
+
+class WGANGPGenerator48(wgan_gp_base.WGANGPBaseGenerator):
+    """WGAN-GP generator for 48x48 images: noise ``[N, nz]`` -> images ``[N, 3, 48, 48]`` in [-1, 1]."""
+
+    def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
+        super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[48], xavier_output=False)
+        wgan_gp_base.reset_shortcuts(self)
+
+    def forward(self, x):
+        return dcgan_base.run_generator(self, x)
+
+
+class WGANGPDiscriminator48(wgan_gp_base.WGANGPBaseDiscriminator):
+    """WGAN-GP critic for 48x48 images: images ``[N, 3, 48, 48]`` -> scores ``[N, 1]`` (mean-pooled features)."""
+
+    original_key_map = {"l5": "l6"}  # torch-mimicry 0.1.16 named this layer l5
+
+    def __init__(self, ndf=1024, **kwargs):
+        super().__init__(ndf=ndf, **kwargs)
+        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[48], spectral_norm=False)
+        wgan_gp_base.reset_shortcuts(self)
+        self.l6 = nn.Linear(self.ndf, 1)
+        nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
+
+    def forward(self, x):
+        return dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l6, pool="mean")[0]
