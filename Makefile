@@ -4,26 +4,32 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test install bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) setup.py requirements.txt requirements-test.txt
-	$(PY) -m pip install -r requirements-test.txt
+$(STAMP): $(PY) setup.py requirements.txt
+	$(PY) -m pip install -r requirements.txt setuptools
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The tests add pytest, lmdb and tensorflow-cpu (for the TensorFlow metric backend's tests).
+$(TEST_STAMP): $(STAMP) requirements-test.txt
+	$(PY) -m pip install -r requirements-test.txt
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest tests -q
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench_train.py
 
 clean:
