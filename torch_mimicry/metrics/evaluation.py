@@ -179,6 +179,14 @@ class _Job:
                      subset_seed="run-seed")
         return p
 
+    def describe(self):
+        """One line naming the protocol's sample counts, backend and weights (hash prefix)."""
+        counts = (f"{self.num_fake} samples, {self.splits} splits" if self.metric == "inception_score" else
+                  f"{self.num_real} real / {self.num_fake} fake samples")
+        if self.metric == "kid":
+            counts += f", {self.num_subsets} subsets of {self.subset_size}"
+        return f"{counts}, backend {self.backend}, Inception weights {self.weights_id[:12]}"
+
     def real(self, device):
         if self._real is None:
             self._real = real_features(self.ds, self.identity, self.num_real, real_seed=self.real_seed,
@@ -297,7 +305,7 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
             - all: ``batch_size=50``, ``weights`` (Inception weights file, default the
               cached / downloaded ones), ``backend='torch'``, ``verbose=True``.
             - real images: ``dataset`` (name for ``load_dataset`` or a Dataset),
-              ``dataset_root`` (or ``root``), ``split``, ``dataset_kwargs``, ``dataset_key``
+              ``dataset_root`` (or ``root``; default ``./datasets``), ``split``, ``dataset_kwargs``, ``dataset_key``
               (names a custom Dataset in caches and records), ``real_seed=0`` (which real
               images are drawn), ``cache_dir`` (feature cache, default
               ``$MIMICRY_HOME/features``), ``feat_file`` / ``stats_file`` (explicit cache file).
@@ -347,5 +355,5 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
                 recs = [r for r in recs if r is not rec] + [new]
         results[step] = [stored[s] for s in seeds]
         _log(f"{name} (step {step}): {np.mean(results[step]):.6g} ± {np.std(results[step]):.4g} "
-             f"over seeds {seeds}", job.verbose)
+             f"over seeds {seeds} [{job.describe()}]", job.verbose)
     return results

@@ -32,14 +32,19 @@ def default_cache_dir():
     return os.path.join(mimicry_home(), "features")
 
 
+#: Where named datasets are looked for when no ``dataset_root`` is given (the tutorial's folder).
+DEFAULT_DATASET_ROOT = "./datasets"
+
+
 def resolve_dataset(dataset, dataset_root=None, split=None, dataset_kwargs=None):
-    """A Dataset from a name of ``torch_mimicry.datasets.load_dataset`` or a Dataset given as is."""
+    """A Dataset from a name of ``torch_mimicry.datasets.load_dataset`` (files under
+    ``dataset_root``, default ``./datasets``) or a Dataset given as is."""
     if isinstance(dataset, str):
         from torch_mimicry.datasets import load_dataset
         kwargs = dict(dataset_kwargs or {})
         if split is not None:
             kwargs["split"] = split
-        return load_dataset(dataset_root, dataset, **kwargs)
+        return load_dataset(DEFAULT_DATASET_ROOT if dataset_root is None else dataset_root, dataset, **kwargs)
     if isinstance(dataset, torch.utils.data.Dataset):
         return dataset
     raise ValueError(f"dataset must be a dataset name (str) or a torch Dataset; got {type(dataset).__name__}.")
