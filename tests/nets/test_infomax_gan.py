@@ -167,8 +167,9 @@ def test_projection_and_infomax_loss_match_original(res):
     with torch.no_grad():
         local_proj, global_proj = netD.project_features(out[1], out[2])
         loss = netD.compute_infomax_loss(local_proj, global_proj, scale=1.0)
-    assert (local_proj - io["extra"]["local_proj"]).abs().max() < 1e-4
-    assert (global_proj - io["extra"]["global_proj"]).abs().max() < 1e-4
+    for ours, theirs in ((local_proj, io["extra"]["local_proj"]), (global_proj, io["extra"]["global_proj"])):
+        # float32 projections reach ~1e3 here: compare relative to the largest value
+        assert (ours - theirs).abs().max() < 1e-5 * max(1.0, theirs.abs().max().item())
     ref = io["extra"]["infomax_loss"].item()
     assert abs(loss.item() - ref) < 1e-4 * max(1.0, abs(ref))  # float32 sums of large scores
 
