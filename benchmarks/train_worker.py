@@ -21,8 +21,11 @@ FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
     "wgan_gp": ("wgan_gp", "WGANGPGenerator32", "WGANGPDiscriminator32", 5),
     "cgan_pd": ("cgan_pd", "CGANPDGenerator32", "CGANPDDiscriminator32", 5),
     "infomax_gan": ("infomax_gan", "InfoMaxGANGenerator32", "InfoMaxGANDiscriminator32", 5),
-    "sagan": ("sagan", "SAGANGenerator32", "SAGANDiscriminator32", 5),
+    "sagan": ("sagan", "SAGANGenerator32", "SAGANDiscriminator32", 1),
+    # this library's SSGAN with fuse_forwards=True; the original runs its plain SSGAN for it
+    "ssgan_fused": ("ssgan", "SSGANGenerator32", "SSGANDiscriminator32", 2),
 }
+IS_THIS_LIBRARY = hasattr(mmc.training.Trainer, "_train_iteration")
 
 
 def build(family, batch_size, seed=0):
@@ -30,7 +33,8 @@ def build(family, batch_size, seed=0):
     torch.manual_seed(seed)
     package = getattr(mmc.nets, module)
     kwargs = {"num_classes": 10} if family in ("cgan_pd", "sagan") else {}
-    netG, netD = getattr(package, g_name)(**kwargs), getattr(package, d_name)(**kwargs)
+    d_kwargs = dict(kwargs, fuse_forwards=True) if family == "ssgan_fused" and IS_THIS_LIBRARY else kwargs
+    netG, netD = getattr(package, g_name)(**kwargs), getattr(package, d_name)(**d_kwargs)
     optD = torch.optim.Adam(netD.parameters(), 2e-4, betas=(0.0, 0.9))
     optG = torch.optim.Adam(netG.parameters(), 2e-4, betas=(0.0, 0.9))
     data = torch.utils.data.TensorDataset(torch.rand(batch_size * 8, 3, 32, 32) * 2 - 1,
@@ -41,7 +45,7 @@ def build(family, batch_size, seed=0):
 
 def iteration_fn(family, batch_size, log_dir):
     netG, netD, optD, optG, loader, n_dis = build(family, batch_size)
-    if hasattr(mmc.training.Trainer, "_train_iteration"):  # this library: its Trainer's own loop body
+    if IS_THIS_LIBRARY:  # this library: its Trainer's own loop body
         trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader,
                                        num_steps=10 ** 6, n_dis=n_dis, log_dir=log_dir)
         trainer._new_epoch()

@@ -129,7 +129,8 @@ def test_dblock_optimized():
     out = block(x)
     assert out.shape == (2, 8, 4, 4)
     pooled = torch.nn.functional.avg_pool2d(x, 2)
-    h = block.c2(torch.relu(block.c1(x)))
+    c2 = block.c2
+    h = torch.nn.functional.conv2d(torch.relu(block.c1(x)), c2.weight, c2.bias, padding=1)  # c2's unpooled conv
     assert torch.allclose(out, torch.nn.functional.avg_pool2d(h, 2) + block.c_sc(pooled), atol=1e-5)
 
 
@@ -146,3 +147,33 @@ def test_residual_init_gains():
     w = block.c1.weight_orig
     assert w.abs().max().item() <= bound + 1e-6
     assert w.abs().max().item() > 0.9 * bound
+
+
+@pytest.mark.parametrize("size", [8, 7, 2])
+@pytest.mark.parametrize("sn", [False, True])
+def test_pooled_conv_is_conv_then_average_pool(size, sn):
+    from torch_mimicry.modules.layers import PooledConv2d, pooled_conv3x3
+    conv = pooled_conv3x3(4, 5, spectral_norm=sn).eval()
+    assert isinstance(conv, PooledConv2d) and has_spectral_norm(conv) == sn
+    x = torch.randn(3, 4, size, size, dtype=torch.float64, requires_grad=True)
+    conv.double()
+    out = conv(x)
+    ref = torch.nn.functional.avg_pool2d(torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1), 2)
+    assert out.shape == ref.shape == (3, 5, size // 2, size // 2)
+    assert torch.allclose(out, ref, rtol=0, atol=1e-12)
+    grad = torch.randn_like(out)
+    weight = conv.weight_orig if sn else conv.weight
+    gx, gw = torch.autograd.grad(out, (x, weight), grad, retain_graph=True)
+    rx, rw = torch.autograd.grad(ref, (x, weight), grad)
+    assert torch.allclose(gx, rx, atol=1e-12) and torch.allclose(gw, rw, atol=1e-12)
+    from torch_mimicry.modules.layers import Conv2d
+    assert set(conv.state_dict()) == set(Conv2d(4, 5, 3, 1, padding=1, spectral_norm=sn).state_dict())
+
+
+def test_block_shortcuts_pool_and_upsample_around_the_1x1_convolution():
+    from torch_mimicry.modules.resblocks import downsample, upsample
+    d = DBlock(4, 6, downsample=True, spectral_norm=False).double()
+    g = GBlock(4, 6, upsample=True).double()
+    x = torch.randn(2, 4, 6, 6, dtype=torch.float64)
+    assert torch.allclose(d.shortcut(x), downsample(d.c_sc(x)), atol=1e-12)
+    assert torch.allclose(g.shortcut(x), g.c_sc(upsample(x)), atol=1e-12)

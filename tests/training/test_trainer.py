@@ -253,3 +253,30 @@ def test_frozen_network_is_restored_after_steps(tmp_path):
     assert all(p.requires_grad for n, p in netG.named_parameters() if n != "l1.bias")
     assert not netG.l1.bias.requires_grad
     assert all(p.requires_grad for p in netD.parameters())
+
+
+def test_channels_last_on_cpu_by_default_with_the_same_arithmetic(tmp_path):
+    netG_cl, netD_cl, t = build(str(tmp_path / "cl"), num_steps=3)
+    assert t.channels_last
+    assert netD_cl.block1.c1.weight_orig.is_contiguous(memory_format=torch.channels_last)
+    seen = []
+    original_step = netD_cl.train_step
+    netD_cl.train_step = lambda batch, *a, **k: (seen.append(batch[0].is_contiguous(
+        memory_format=torch.channels_last)), original_step(batch, *a, **k))[1]
+    t.train()
+    assert seen and all(seen)
+    assert json.load(open(tmp_path / "cl" / "params.json"))["channels_last"] is True
+
+    netG, netD, t = build(str(tmp_path / "nchw"), num_steps=3, channels_last=False)
+    assert not t.channels_last and netD.block1.c1.weight_orig.is_contiguous()
+    t.train()
+    # Same fp32 math in another summation order: the networks compute the same functions. (Not
+    # compared weight by weight: Adam turns the rounding noise of gradients that are zero in exact
+    # arithmetic, such as those of biases followed by batch norm, into steps of size lr.)
+    z, x = torch.randn(4, netG.nz), torch.rand(4, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        for a, b in ((netG_cl(z), netG(z)), (netD_cl(x), netD(x))):
+            assert (a - b).abs().max() <= 1e-3 * b.abs().max()
+    # a run may resume in the other format, and its checkpoints load into either
+    _, _, t = build(str(tmp_path / "nchw"), num_steps=4, channels_last=True)
+    assert t.train() == 4

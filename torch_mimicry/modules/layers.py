@@ -6,6 +6,8 @@ import torch.nn.functional as F
 
 from torch_mimicry.modules.spectral_norm import spectral_norm
 
+_spectral_norm = spectral_norm  # the function, where an argument shadows its name
+
 
 def SNConv2d(*args, **kwargs):
     """``nn.Conv2d`` with spectral normalisation; takes ``nn.Conv2d``'s arguments."""
@@ -25,6 +27,36 @@ def SNEmbedding(*args, **kwargs):
 def Conv2d(*args, spectral_norm=False, **kwargs):
     """``nn.Conv2d``, spectrally normalised when ``spectral_norm`` is True."""
     return SNConv2d(*args, **kwargs) if spectral_norm else nn.Conv2d(*args, **kwargs)
+
+
+# F.pad arguments (left, right, top, bottom) placing a 3x3 kernel at each corner of a 4x4 one
+_CORNERS = ((0, 1, 0, 1), (1, 0, 0, 1), (0, 1, 1, 0), (1, 0, 1, 0))
+
+
+class PooledConv2d(nn.Conv2d):
+    """A 3x3 convolution (stride 1, padding 1) followed by 2x2 average pooling.
+
+    Computed as one stride-2 convolution whose 4x4 kernel is the average of the 3x3 kernel
+    placed at the four corners: the same linear map as ``avg_pool2d(conv(x), 2)`` (only the
+    floating-point rounding differs) with 16 instead of 36 multiply-adds per output value and
+    input channel. Parameters, state-dict keys and spectral normalisation (of the 3x3 weight)
+    are those of ``nn.Conv2d(in_channels, out_channels, 3, 1, 1)``.
+
+    Shapes: ``[N, in, H, W] -> [N, out, H // 2, W // 2]``.
+    """
+
+    def __init__(self, in_channels, out_channels, bias=True):
+        super().__init__(in_channels, out_channels, 3, 1, padding=1, bias=bias)
+
+    def _conv_forward(self, input, weight, bias):
+        kernel = sum(F.pad(weight, corner) for corner in _CORNERS) * 0.25
+        return F.conv2d(input, kernel, bias, stride=2, padding=1)
+
+
+def pooled_conv3x3(in_channels, out_channels, spectral_norm=False, bias=True):
+    """A ``PooledConv2d``, spectrally normalised when ``spectral_norm`` is True."""
+    conv = PooledConv2d(in_channels, out_channels, bias=bias)
+    return _spectral_norm(conv) if spectral_norm else conv
 
 
 def Linear(*args, spectral_norm=False, **kwargs):

@@ -10,7 +10,7 @@ import math
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_mimicry.modules.layers import ConditionalBatchNorm2d, Conv2d
+from torch_mimicry.modules.layers import ConditionalBatchNorm2d, Conv2d, pooled_conv3x3
 
 
 def upsample(x):
@@ -82,7 +82,9 @@ class GBlock(nn.Module):
     def shortcut(self, x):
         if not self.learnable_sc:
             return x
-        return self.c_sc(upsample(x) if self.upsample else x)
+        # A 1x1 convolution commutes with bilinear upsampling (its weights sum to 1):
+        # convolve first, at a quarter of the pixels.
+        return upsample(self.c_sc(x)) if self.upsample else self.c_sc(x)
 
     def forward(self, x, y=None):
         if self.num_classes > 0 and y is None:
@@ -113,7 +115,9 @@ class DBlock(nn.Module):
         self.learnable_sc = in_channels != out_channels or downsample
 
         self.c1 = Conv2d(in_channels, self.hidden_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
-        self.c2 = Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        # With downsampling, c2 includes the 2x2 average pooling (a PooledConv2d).
+        self.c2 = (pooled_conv3x3(self.hidden_channels, out_channels, spectral_norm=spectral_norm) if downsample
+                   else Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm))
         self.activation = nn.ReLU(True)
         if self.learnable_sc:
             self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
@@ -122,14 +126,13 @@ class DBlock(nn.Module):
     def residual(self, x):
         # Not in place: ``x`` is also the shortcut's input.
         h = self.c1(F.relu(x))
-        h = self.c2(self.activation(h))
-        return downsample(h) if self.downsample else h
+        return self.c2(self.activation(h))  # pooled by c2 when downsampling
 
     def shortcut(self, x):
         if not self.learnable_sc:
             return x
-        h = self.c_sc(x)
-        return downsample(h) if self.downsample else h
+        # A 1x1 convolution commutes with average pooling: pool first, 4x fewer operations.
+        return self.c_sc(downsample(x) if self.downsample else x)
 
     def forward(self, x):
         return self.residual(x) + self.shortcut(x)
@@ -147,14 +150,13 @@ class DBlockOptimized(nn.Module):
         self.out_channels = out_channels
         self.spectral_norm = spectral_norm
         self.c1 = Conv2d(in_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
-        self.c2 = Conv2d(out_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.c2 = pooled_conv3x3(out_channels, out_channels, spectral_norm=spectral_norm)  # conv3x3 + avgpool
         self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
         self.activation = nn.ReLU(True)
         _init_residual(self)
 
     def residual(self, x):
-        h = self.activation(self.c1(x))
-        return downsample(self.c2(h))
+        return self.c2(self.activation(self.c1(x)))  # c2 pools
 
     def shortcut(self, x):
         return self.c_sc(downsample(x))
