@@ -19,8 +19,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "train_worker.py")
 
 
-def run_worker(python, family, iters, warmup, threads, extra_env=None):
+def run_worker(python, family, iters, warmup, threads, extra_env=None, expect_original=False):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    if expect_original:
+        env.pop("PYTHONPATH", None)  # the original must not import this repository's package
     if extra_env:
         env.update(extra_env)
     out = subprocess.run([python, WORKER, "--family", family, "--iters", str(iters), "--warmup", str(warmup),
@@ -28,7 +30,11 @@ def run_worker(python, family, iters, warmup, threads, extra_env=None):
                          cwd="/tmp")
     if out.returncode != 0:
         raise RuntimeError(f"{python} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if (result["library"] == "0.1.16") != expect_original:
+        raise RuntimeError(f"{python} imported torch_mimicry {result['library']}, expected "
+                           + ("the original 0.1.16" if expect_original else "this library"))
+    return result
 
 
 def main():
@@ -51,7 +57,7 @@ def main():
                                ours_env)["seconds_per_iteration"]
             if args.original_python:
                 original += run_worker(args.original_python, family, args.iters, args.warmup,
-                                       args.threads)["seconds_per_iteration"]
+                                       args.threads, expect_original=True)["seconds_per_iteration"]
         line = f"{family}-32: this library {statistics.median(ours):.2f} s/iter"
         if original:
             line += (f", original 0.1.16 {statistics.median(original):.2f} s/iter, "

@@ -280,3 +280,4 @@ def test_channels_last_on_cpu_by_default_with_the_same_arithmetic(tmp_path):
     # a run may resume in the other format, and its checkpoints load into either
     _, _, t = build(str(tmp_path / "nchw"), num_steps=4, channels_last=True)
     assert t.train() == 4
+
