@@ -25,6 +25,9 @@ __all__ = ["kid_from_features", "polynomial_mmd_subsets", "draw_subsets", "kid_s
 
 #: Memory (bytes) a block of intermediate float64 results may use.
 _BLOCK_BYTES = 256 * 2**20
+#: Kernel row blocks of the 'gram' route: small enough that the allocator reuses their memory
+#: (fresh pages for every large temporary cost more than the arithmetic on them).
+_GRAM_BLOCK_BYTES = 16 * 2**20
 
 
 def draw_subsets(n_real, n_fake, num_subsets, subset_size, seed=0):
@@ -47,9 +50,12 @@ def _kernel(a, b, d):
     k = np.matmul(a, np.swapaxes(b, -1, -2))
     k /= d
     k += 1.0
-    k3 = k * k
-    k3 *= k
-    return k3
+    rows = k.reshape(-1, k.shape[-1])  # cube in place, a few rows at a time: no second full-size array
+    step = max(1, (1 << 20) // max(k.shape[-1], 1))
+    for start in range(0, rows.shape[0], step):
+        block = rows[start:start + step]
+        block *= block * block
+    return k
 
 
 def _indicators(idx, n):
@@ -68,7 +74,7 @@ def _gram_quadratic_forms(a, wa, b=None, wb=None):
     symmetric = b is None
     if symmetric:
         b, wb = a, wa
-    rows = max(1, int(_BLOCK_BYTES // (8 * max(b.shape[0], 1))))
+    rows = max(1, int(_GRAM_BLOCK_BYTES // (8 * max(b.shape[0], 1))))
     out = np.zeros(wa.shape[0], dtype=np.float64)
     if not symmetric:
         wbt = np.ascontiguousarray(wb.T)
