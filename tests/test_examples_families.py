@@ -2,12 +2,14 @@
 on the procedurally generated ``fake_data`` set, in-process."""
 import importlib.util
 import os
+import sys
 
 import pytest
 import torch
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
-FAMILIES = ("dcgan", "wgan_gp", "cgan_pd", "ssgan", "infomax_gan", "sagan", "sndcgan")
+FAMILIES = ("sngan", "dcgan", "wgan_gp", "cgan_pd", "ssgan", "infomax_gan", "sagan", "sndcgan")
+sys.path.insert(0, EXAMPLES)  # as when a script runs from examples/: its example_cli is importable
 
 
 def _load(name):

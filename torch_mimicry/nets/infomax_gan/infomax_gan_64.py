@@ -1,7 +1,4 @@
 """InfoMax-GAN at 64x64 (CelebA 64) with ResNet backbones."""
-import torch.nn as nn
-
-from torch_mimicry.modules import SNConv2d, SNLinear
 from torch_mimicry.nets.dcgan import dcgan_base
 from torch_mimicry.nets.infomax_gan import infomax_gan_base
 
@@ -24,18 +21,4 @@ class InfoMaxGANDiscriminator64(infomax_gan_base.InfoMaxGANBaseDiscriminator):
 
     def __init__(self, nrkhs=1024, ndf=1024, **kwargs):
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
-        first, rest = dcgan_base.DISCRIMINATOR_PLANS[64]
-        blocks = dcgan_base.make_dblocks(self.ndf, first, rest)
-        self.local_feat_blocks = nn.Sequential(*blocks[:-1])
-        self.global_feat_blocks = nn.Sequential(blocks[-1])
-        self.linear = SNLinear(self.ndf, 1)
-        c_local = self.ndf >> 1
-        self.local_nrkhs_a = SNConv2d(c_local, c_local, 1, 1, 0)
-        self.local_nrkhs_b = SNConv2d(c_local, self.nrkhs, 1, 1, 0)
-        self.local_nrkhs_sc = SNConv2d(c_local, self.nrkhs, 1, 1, 0)
-        self.global_nrkhs_a = SNLinear(self.ndf, self.ndf)
-        self.global_nrkhs_b = SNLinear(self.ndf, self.nrkhs)
-        self.global_nrkhs_sc = SNLinear(self.ndf, self.nrkhs)
-        for layer in (self.linear, self.local_nrkhs_a, self.local_nrkhs_b, self.local_nrkhs_sc,
-                      self.global_nrkhs_a, self.global_nrkhs_b, self.global_nrkhs_sc):
-            nn.init.xavier_uniform_(layer.weight.data, 1.0)
+        self.build_layers(dcgan_base.DISCRIMINATOR_PLANS[64])

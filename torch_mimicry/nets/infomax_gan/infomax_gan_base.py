@@ -6,10 +6,12 @@ to its fakes through the discriminator's heads (``infomax_loss_scale`` 0.2 for b
 backbones of SNGAN; default GAN loss ``'hinge'``.
 """
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_mimicry.modules import SNConv2d, SNLinear
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, resnet_features
+from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, make_dblocks, resnet_features
 
 #: score given to "self" pairs (the other locations of the same image) among the negatives,
 #: as in torch-mimicry 0.1.16 (they are masked to a constant rather than removed).
@@ -77,9 +79,10 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
 class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
     """Base class of InfoMax-GAN discriminators.
 
-    Subclasses define ``local_feat_blocks`` and ``global_feat_blocks`` (``nn.Sequential`` of
-    discriminator blocks), ``linear`` and the projection heads ``local_nrkhs_{a,b,sc}`` (1x1
-    convs) and ``global_nrkhs_{a,b,sc}`` (linears). ``forward(x)`` returns ``(logits [N, 1],
+    Subclasses call ``build_layers`` with their resolution's discriminator plan: it adds
+    ``local_feat_blocks`` and ``global_feat_blocks`` (``nn.Sequential`` of discriminator blocks),
+    ``linear`` and the projection heads ``local_nrkhs_{a,b,sc}`` (1x1 convs) and
+    ``global_nrkhs_{a,b,sc}`` (linears). ``forward(x)`` returns ``(logits [N, 1],
     local features [N, C_l, h, w] (after ReLU), global features [N, C])``.
 
     Args:
@@ -93,6 +96,25 @@ class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.nrkhs = nrkhs
         self.infomax_loss_scale = infomax_loss_scale
+
+    def build_layers(self, plan):
+        """Adds the layers for ``plan`` (a ``dcgan_base.DISCRIMINATOR_PLANS`` entry): the last
+        block of the SNGAN discriminator makes the global features, the blocks before it the
+        local ones; every linear layer and head gets xavier-uniform init (gain 1)."""
+        blocks = make_dblocks(self.ndf, *plan)
+        self.local_feat_blocks = nn.Sequential(*blocks[:-1])
+        self.global_feat_blocks = nn.Sequential(blocks[-1])
+        self.linear = SNLinear(self.ndf, 1)
+        c_local = blocks[-2].out_channels
+        self.local_nrkhs_a = SNConv2d(c_local, c_local, 1, 1, 0)
+        self.local_nrkhs_b = SNConv2d(c_local, self.nrkhs, 1, 1, 0)
+        self.local_nrkhs_sc = SNConv2d(c_local, self.nrkhs, 1, 1, 0)
+        self.global_nrkhs_a = SNLinear(self.ndf, self.ndf)
+        self.global_nrkhs_b = SNLinear(self.ndf, self.nrkhs)
+        self.global_nrkhs_sc = SNLinear(self.ndf, self.nrkhs)
+        for layer in (self.linear, self.local_nrkhs_a, self.local_nrkhs_b, self.local_nrkhs_sc,
+                      self.global_nrkhs_a, self.global_nrkhs_b, self.global_nrkhs_sc):
+            nn.init.xavier_uniform_(layer.weight.data, 1.0)
 
     def forward(self, x):
         local_feat = resnet_features(x, self.local_feat_blocks)
