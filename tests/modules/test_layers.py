@@ -177,3 +177,35 @@ def test_block_shortcuts_pool_and_upsample_around_the_1x1_convolution():
     x = torch.randn(2, 4, 6, 6, dtype=torch.float64)
     assert torch.allclose(d.shortcut(x), downsample(d.c_sc(x)), atol=1e-12)
     assert torch.allclose(g.shortcut(x), g.c_sc(upsample(x)), atol=1e-12)
+    gn = GBlock(4, 6, upsample=True, upsample_mode="nearest").double()
+    assert torch.allclose(gn.shortcut(x), gn.c_sc(upsample(x, "nearest")), atol=1e-12)
+    assert torch.equal(upsample(x, "nearest")[:, :, ::2, ::2], x)
+
+
+def test_linear_conditional_batch_norm_values():
+    from torch_mimicry.modules import LinearConditionalBatchNorm2d
+    cbn = LinearConditionalBatchNorm2d(3, cond_dim=2, spectral_norm=False)
+    with torch.no_grad():
+        cbn.gain.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]))
+        cbn.bias.weight.copy_(torch.tensor([[0.5, 0.0], [0.0, -1.0], [0.0, 0.0]]))
+    x, cond = torch.randn(4, 3, 2, 2), torch.randn(4, 2)
+    normed = (x - x.mean(dim=(0, 2, 3), keepdim=True)) / torch.sqrt(x.var(dim=(0, 2, 3), unbiased=False,
+                                                                         keepdim=True) + 1e-5)
+    gain = 1 + cond @ cbn.gain.weight.t()
+    bias = cond @ cbn.bias.weight.t()
+    assert torch.allclose(cbn(x, cond), normed * gain[:, :, None, None] + bias[:, :, None, None], atol=1e-5)
+    assert torch.allclose(cbn(x, torch.zeros(4, 2)), normed, atol=1e-5)  # plain BN at c = 0
+    with pytest.raises(ValueError, match=r"\[N, 2\]"):
+        cbn(x, torch.randn(4, 3))
+    assert has_spectral_norm(LinearConditionalBatchNorm2d(3, 2).gain)
+
+
+def test_vector_conditional_gblock():
+    block = GBlock(4, 6, upsample=True, cond_dim=5, spectral_norm=True, upsample_mode="nearest")
+    assert block(torch.randn(3, 4, 4, 4), torch.randn(3, 5)).shape == (3, 6, 8, 8)
+    with pytest.raises(ValueError, match="block\\(x, y\\)"):
+        block(torch.randn(3, 4, 4, 4))
+    with pytest.raises(ValueError, match="not both"):
+        GBlock(4, 6, num_classes=3, cond_dim=5)
+    with pytest.raises(ValueError, match="upsample_mode"):
+        GBlock(4, 6, upsample_mode="bicubic")

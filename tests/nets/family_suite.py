@@ -111,6 +111,9 @@ FAMILIES = {f.package: f for f in (
     Family("infomax_gan", "InfoMaxGAN", "hinge", d_widths=lambda res: dict(_narrow_d(res), nrkhs=32)),
     Family("sagan", "SAGAN", "hinge", conditional=True, g_widths=lambda res: {"ngf": 16 if res == 32 else 64}),
     Family("sndcgan", "SNDCGAN", "ns", resolutions=(32, 48), d_widths=lambda res: {"ndf": 32}),
+    # ngf / ndf are BigGAN's channel multiplier ch (widths ch x 1..16); attention needs >= 8 channels
+    Family("biggan", "BigGAN", "hinge", resolutions=(32, 64, 128), conditional=True,
+           g_widths=lambda res: {"ngf": 4}, d_widths=lambda res: {"ndf": 8}),
 )}
 
 

@@ -1,5 +1,5 @@
 """Basic layers: spectral-normalised linear, convolution and embedding layers, conditional
-batch normalisation and self-attention."""
+batch normalisation (on labels, or on a condition vector) and self-attention."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -91,6 +91,38 @@ class ConditionalBatchNorm2d(nn.Module):
         out = self.bn(x)
         gamma, beta = self.embed(y).chunk(2, dim=1)
         return gamma[:, :, None, None] * out + beta[:, :, None, None]
+
+
+class LinearConditionalBatchNorm2d(nn.Module):
+    """Batch normalisation whose per-sample scale and shift are linear in a condition vector.
+
+    ``out = BN(x) * (1 + W_gain c) + W_bias c``, with ``BN`` without affine parameters and
+    ``W_gain``, ``W_bias`` bias-free linear maps ``cond_dim -> C``. This is the conditional batch
+    norm of BigGAN (Brock et al. 2019), where ``c`` is a shared class embedding concatenated with a
+    chunk of the latent vector; at ``c = 0`` it is plain batch normalisation.
+
+    Args:
+        num_features (int): channels C of the input.
+        cond_dim (int): size of the condition vector.
+        spectral_norm (bool): spectrally normalise the two linear maps (BigGAN does).
+        eps (float), momentum (float): those of the batch statistics (``nn.BatchNorm2d``'s).
+
+    Shapes: ``x`` is ``[N, C, H, W]``, ``cond`` is ``[N, cond_dim]``; output ``[N, C, H, W]``.
+    """
+
+    def __init__(self, num_features, cond_dim, spectral_norm=True, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.num_features = num_features
+        self.cond_dim = cond_dim
+        self.bn = nn.BatchNorm2d(num_features, eps=eps, momentum=momentum, affine=False)
+        self.gain = Linear(cond_dim, num_features, bias=False, spectral_norm=spectral_norm)
+        self.bias = Linear(cond_dim, num_features, bias=False, spectral_norm=spectral_norm)
+
+    def forward(self, x, cond):
+        if cond.dim() != 2 or cond.shape[1] != self.cond_dim:
+            raise ValueError(f"Expected a condition of shape [N, {self.cond_dim}], got {tuple(cond.shape)}.")
+        gain = 1.0 + self.gain(cond)
+        return self.bn(x) * gain[:, :, None, None] + self.bias(cond)[:, :, None, None]
 
 
 class SelfAttention(nn.Module):

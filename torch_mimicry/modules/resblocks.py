@@ -10,11 +10,17 @@ import math
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_mimicry.modules.layers import ConditionalBatchNorm2d, Conv2d, pooled_conv3x3
+from torch_mimicry.modules.layers import (ConditionalBatchNorm2d, Conv2d, LinearConditionalBatchNorm2d,
+                                          pooled_conv3x3)
 
 
-def upsample(x):
-    """Doubles height and width by bilinear interpolation: ``[N, C, H, W] -> [N, C, 2H, 2W]``."""
+UPSAMPLE_MODES = ("bilinear", "nearest")
+
+
+def upsample(x, mode="bilinear"):
+    """Doubles height and width (``mode`` 'bilinear' or 'nearest'): ``[N, C, H, W] -> [N, C, 2H, 2W]``."""
+    if mode == "nearest":
+        return F.interpolate(x, scale_factor=2, mode="nearest")
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
@@ -39,19 +45,30 @@ class GBlock(nn.Module):
         upsample (bool): double the resolution.
         num_classes (int): when above 0, batch norms are class-conditional and ``forward``
             takes labels ``y`` of shape ``[N]``.
-        spectral_norm (bool): spectrally normalise the convolutions (SAGAN does).
+        cond_dim (int): when above 0, batch norms are conditioned on a vector
+            (``LinearConditionalBatchNorm2d``, BigGAN) and ``forward`` takes ``y`` of shape
+            ``[N, cond_dim]``. At most one of ``num_classes`` and ``cond_dim`` is above 0.
+        spectral_norm (bool): spectrally normalise the convolutions (SAGAN, BigGAN do) and the
+            linear maps of vector-conditional batch norms.
+        upsample_mode (str): 'bilinear' (SNGAN and the families built on it) or 'nearest' (BigGAN).
 
     Shapes: ``[N, in, H, W] -> [N, out, 2H, 2W]`` with upsampling, else ``[N, out, H, W]``.
     """
 
     def __init__(self, in_channels, out_channels, hidden_channels=None, upsample=False,
-                 num_classes=0, spectral_norm=False):
+                 num_classes=0, spectral_norm=False, cond_dim=0, upsample_mode="bilinear"):
         super().__init__()
+        if num_classes > 0 and cond_dim > 0:
+            raise ValueError("GBlock: give num_classes (labels) or cond_dim (condition vectors), not both.")
+        if upsample_mode not in UPSAMPLE_MODES:
+            raise ValueError(f"Unknown upsample_mode {upsample_mode!r}: expected one of {', '.join(UPSAMPLE_MODES)}.")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.hidden_channels = hidden_channels if hidden_channels is not None else out_channels
         self.upsample = upsample
+        self.upsample_mode = upsample_mode
         self.num_classes = num_classes
+        self.cond_dim = cond_dim
         self.spectral_norm = spectral_norm
         self.learnable_sc = in_channels != out_channels or upsample
 
@@ -60,6 +77,9 @@ class GBlock(nn.Module):
         if num_classes > 0:
             self.b1 = ConditionalBatchNorm2d(in_channels, num_classes)
             self.b2 = ConditionalBatchNorm2d(self.hidden_channels, num_classes)
+        elif cond_dim > 0:
+            self.b1 = LinearConditionalBatchNorm2d(in_channels, cond_dim, spectral_norm=spectral_norm)
+            self.b2 = LinearConditionalBatchNorm2d(self.hidden_channels, cond_dim, spectral_norm=spectral_norm)
         else:
             self.b1 = nn.BatchNorm2d(in_channels)
             self.b2 = nn.BatchNorm2d(self.hidden_channels)
@@ -68,13 +88,18 @@ class GBlock(nn.Module):
             self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
         _init_residual(self)
 
+    @property
+    def conditional(self):
+        """True when the batch norms take a condition (labels or vectors)."""
+        return self.num_classes > 0 or self.cond_dim > 0
+
     def _norm(self, bn, h, y):
-        return bn(h, y) if self.num_classes > 0 else bn(h)
+        return bn(h, y) if self.conditional else bn(h)
 
     def residual(self, x, y=None):
         h = self.activation(self._norm(self.b1, x, y))
         if self.upsample:
-            h = upsample(h)
+            h = upsample(h, self.upsample_mode)
         h = self.c1(h)
         h = self.activation(self._norm(self.b2, h, y))
         return self.c2(h)
@@ -82,13 +107,15 @@ class GBlock(nn.Module):
     def shortcut(self, x):
         if not self.learnable_sc:
             return x
-        # A 1x1 convolution commutes with bilinear upsampling (its weights sum to 1):
-        # convolve first, at a quarter of the pixels.
-        return upsample(self.c_sc(x)) if self.upsample else self.c_sc(x)
+        # A 1x1 convolution commutes with bilinear and nearest upsampling (bilinear weights sum
+        # to 1): convolve first, at a quarter of the pixels.
+        return upsample(self.c_sc(x), self.upsample_mode) if self.upsample else self.c_sc(x)
 
     def forward(self, x, y=None):
-        if self.num_classes > 0 and y is None:
-            raise ValueError("This GBlock is class-conditional (num_classes > 0): call it as block(x, y).")
+        if self.conditional and y is None:
+            kind = ("class-conditional (num_classes > 0)" if self.num_classes > 0
+                    else "conditioned on vectors (cond_dim > 0)")
+            raise ValueError(f"This GBlock is {kind}: call it as block(x, y).")
         return self.residual(x, y) + self.shortcut(x)
 
 

@@ -30,6 +30,21 @@ class BaseConditionalGenerator(BaseGenerator):
         """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of uniformly drawn classes."""
         return self.generate_images_with_labels(num_images, device=device)[0]
 
+    def make_labels(self, num_images, c=None, device=None):
+        """Labels ``[num_images]`` (int64): ``c`` (one class for all, or labels ``[N]``), or
+        uniformly drawn classes when ``c`` is None."""
+        device = device if device is not None else self.device
+        if c is None:
+            return self.sample_labels(num_images, device)
+        if isinstance(c, int):
+            if not 0 <= c < self.num_classes:
+                raise ValueError(f"Class {c} is out of range [0, {self.num_classes}).")
+            return torch.full((num_images,), c, dtype=torch.long, device=device)
+        labels = torch.as_tensor(c, dtype=torch.long, device=device)
+        if labels.shape != (num_images,):
+            raise ValueError(f"Expected labels of shape ({num_images},), got {tuple(labels.shape)}.")
+        return labels
+
     def generate_images_with_labels(self, num_images, c=None, device=None):
         """Returns ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
 
@@ -37,16 +52,7 @@ class BaseConditionalGenerator(BaseGenerator):
             c (int or Tensor): one class for all images, or labels ``[N]``; random if None.
         """
         device = device if device is not None else self.device
-        if c is None:
-            labels = self.sample_labels(num_images, device)
-        elif isinstance(c, int):
-            if not 0 <= c < self.num_classes:
-                raise ValueError(f"Class {c} is out of range [0, {self.num_classes}).")
-            labels = torch.full((num_images,), c, dtype=torch.long, device=device)
-        else:
-            labels = torch.as_tensor(c, dtype=torch.long, device=device)
-            if labels.shape != (num_images,):
-                raise ValueError(f"Expected labels of shape ({num_images},), got {tuple(labels.shape)}.")
+        labels = self.make_labels(num_images, c, device)
         return self(self.sample_noise(num_images, device), labels), labels
 
     def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):

@@ -1,0 +1,28 @@
+"""BigGAN at 64x64 (64x64 data, e.g. ImageNet 64)."""
+from torch_mimicry.nets.biggan import biggan_base
+
+
+class BigGANGenerator64(biggan_base.BigGANBaseGenerator):
+    """BigGAN generator for 64x64 images: noise ``[N, nz]``, labels ``[N]`` -> images
+    ``[N, 3, 64, 64]`` in [-1, 1]. Self-attention after the block with 32x32 outputs
+    (``attention_resolution``, 0 for none); see ``BigGANBaseGenerator`` for the other arguments."""
+
+    def __init__(self, num_classes, nz=120, ngf=64, bottom_width=4, attention_resolution=32, **kwargs):
+        super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
+        biggan_base.build_generator(self, biggan_base.GENERATOR_PLANS[64], attention_resolution)
+
+    def forward(self, z, y=None):
+        return biggan_base.run_generator(self, z, y)
+
+
+class BigGANDiscriminator64(biggan_base.BigGANBaseDiscriminator):
+    """BigGAN projection discriminator for 64x64 images: images ``[N, 3, 64, 64]``, labels
+    ``[N]`` -> logits ``[N, 1]``. Self-attention after the block with 32x32 outputs
+    (``attention_resolution``, 0 for none)."""
+
+    def __init__(self, num_classes, ndf=64, attention_resolution=32, **kwargs):
+        super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
+        biggan_base.build_discriminator(self, biggan_base.DISCRIMINATOR_PLANS[64], 64, attention_resolution)
+
+    def forward(self, x, y):
+        return biggan_base.run_discriminator(self, x, y)
