@@ -1,0 +1,64 @@
+"""The base class of the augmentations that reach the discriminator."""
+import torch
+
+from torch_mimicry.augment.hooks import DiscriminatorPlugin
+
+
+def check_probability(name, p):
+    """``p`` as a float in [0, 1], or a ValueError naming ``name``."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}.")
+    return float(p)
+
+
+def check_images(x):
+    """Raises a ValueError unless ``x`` is a floating-point tensor ``[N, C, H, W]``."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"Augmentations take float images [N, C, H, W] in [-1, 1]; got {shape}.")
+    return x
+
+
+def bernoulli(n, p, device):
+    """``[n]`` booleans, each True with probability ``p`` (drawn from torch's global RNG)."""
+    return torch.rand(n, device=device) < p
+
+
+class Augmentation(DiscriminatorPlugin):
+    """A random, differentiable map of images ``[N, C, H, W]`` in ``[-1, 1]`` to images of the
+    same shape in ``[-1, 1]`` (``x -> x``; ``augmentation(x)``), applied to every image the
+    discriminator sees when added to ``DiscriminatorHooks`` or passed to ``Trainer(augment=...)``.
+
+    Random numbers come from torch's global RNG on the images' device, so a resumed run (whose
+    RNG state the Trainer restores) draws the same augmentations. At probability 0 the output
+    is the input itself. Subclasses implement ``augment(x)`` and keep their state (which must
+    resume exactly) in ``state_dict`` / ``load_state_dict``; ``hparams()`` are their settings.
+    """
+
+    name = None
+
+    def __call__(self, x):
+        return self.augment(check_images(x))
+
+    def augment(self, x):
+        raise NotImplementedError
+
+    def on_input(self, x, call):
+        return self(x)
+
+    def hparams(self):
+        return {}
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+    def metrics(self):
+        """Values to log ({name: float}), e.g. ADA's p."""
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hparams().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,117 @@
+"""LeCam regularisation of the discriminator (Tseng et al. 2021, *Regularizing Generative
+Adversarial Networks under Limited Data*, CVPR).
+
+``R_LC = E[relu(D(x) - a_F)^2] + E[relu(a_R - D(G(z)))^2]`` (one-sided, the authors' released code;
+``one_sided=False`` gives the paper's two-sided squares), added to the discriminator's loss with
+weight ``weight`` (lambda). The anchors ``a_R``, ``a_F`` are exponential moving averages (decay
+0.99) of the discriminator's mean outputs on real and on generated images, updated at every
+discriminator step before the term is computed; before ``ema_start`` generator steps they are the
+current step's means (as in the authors' code, whose EMA decay is 0 before its start iteration).
+
+The term reaches a discriminator whose ``train_step`` computes and back-propagates its own loss
+(a library family, the tutorial's SSGAN, a user's class): a forward hook sees the outputs on the
+real batch and on the generated images (see ``torch_mimicry.augment.hooks``) and registers a
+gradient hook on each, which adds ``weight * dR_LC / dD`` to the gradient that reaches the output
+during ``errD.backward()``. The parameter gradients are then exactly those of
+``errD + weight * R_LC`` (the anchors are constants for the gradient). Outputs are identified as in
+``DiscriminatorHooks``: a call on one concatenation of reals and fakes is not regularised.
+"""
+import torch
+
+from torch_mimicry.augment.hooks import DiscriminatorPlugin
+from torch_mimicry.modules.regularizers import lecam_penalty
+
+
+class LeCam(DiscriminatorPlugin):
+    """The LeCam regulariser as a plugin of ``DiscriminatorHooks`` (``Trainer(lecam=...)``).
+
+    Args:
+        weight (float): lambda (0.3, the authors' CIFAR-10 BigGAN setting).
+        decay (float): decay of the anchors' moving averages (0.99).
+        ema_start (int): generator step from which the anchors average (1000).
+        one_sided (bool): the released code's ReLU form (True) or the paper's squares (False).
+
+    State (``state_dict``): the two anchors.
+    """
+
+    name = "lecam"
+
+    def __init__(self, weight=0.3, decay=0.99, ema_start=1000, one_sided=True):
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ValueError(f"weight must be a number >= 0, got {weight!r}.")
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1:
+            raise ValueError(f"decay must be a number in [0, 1), got {decay!r}.")
+        if isinstance(ema_start, bool) or not isinstance(ema_start, int) or ema_start < 0:
+            raise ValueError(f"ema_start must be an int >= 0 (a generator step), got {ema_start!r}.")
+        self.weight, self.decay, self.ema_start, self.one_sided = float(weight), float(decay), ema_start, bool(one_sided)
+        self.anchor_real = None
+        self.anchor_fake = None
+        self._outputs = {"real": [], "fake": []}
+        self.last_value = None
+
+    def _update_anchor(self, kind, mean, global_step):
+        old = self.anchor_real if kind == "real" else self.anchor_fake
+        decay = self.decay if (old is not None and global_step >= self.ema_start) else 0.0
+        new = mean if decay == 0.0 else decay * old + (1.0 - decay) * mean
+        if kind == "real":
+            self.anchor_real = new
+        else:
+            self.anchor_fake = new
+
+    def output_gradient(self, logits, kind):
+        """``dR_LC / dlogits`` for the outputs of one call of ``kind`` ('real' or 'fake'), at the
+        current anchors; zeros when the anchor it needs is not set yet."""
+        n = logits.numel()
+        if kind == "real":
+            if self.anchor_fake is None:
+                return torch.zeros_like(logits)
+            gap = logits - self.anchor_fake
+            gap = gap.clamp(min=0) if self.one_sided else gap
+            return 2.0 * gap / n
+        if self.anchor_real is None:
+            return torch.zeros_like(logits)
+        gap = self.anchor_real - logits
+        gap = gap.clamp(min=0) if self.one_sided else gap
+        return -2.0 * gap / n
+
+    def observe(self, logits, call):
+        if call.phase != "D" or call.kind not in ("real", "fake"):
+            return
+        detached = logits.detach()
+        self._update_anchor(call.kind, float(detached.float().mean()), call.global_step)
+        self._outputs[call.kind].append(detached)
+        if self.weight > 0 and logits.requires_grad:
+            kind = call.kind
+            logits.register_hook(lambda grad: grad + self.weight * self.output_gradient(detached, kind).to(grad.dtype))
+
+    def start_step(self, phase, global_step):
+        self._outputs = {"real": [], "fake": []}
+
+    def end_step(self, phase, global_step):
+        if phase != "D":
+            return
+        real, fake = self._outputs["real"], self._outputs["fake"]
+        if real and fake:
+            self.last_value = self.weight * float(lecam_penalty(torch.cat([r.flatten() for r in real]),
+                                                                torch.cat([f.flatten() for f in fake]),
+                                                                self.anchor_real, self.anchor_fake,
+                                                                one_sided=self.one_sided))
+        self._outputs = {"real": [], "fake": []}
+
+    def hparams(self):
+        return {"weight": self.weight, "decay": self.decay, "ema_start": self.ema_start, "one_sided": self.one_sided}
+
+    def state_dict(self):
+        return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
+
+    def load_state_dict(self, state):
+        self.anchor_real = None if state["anchor_real"] is None else float(state["anchor_real"])
+        self.anchor_fake = None if state["anchor_fake"] is None else float(state["anchor_fake"])
+
+    def metrics(self):
+        values = {}
+        if self.last_value is not None:
+            values["errD_LC"] = self.last_value
+        if self.anchor_real is not None and self.anchor_fake is not None:
+            values["lecam_anchor_real"], values["lecam_anchor_fake"] = self.anchor_real, self.anchor_fake
+        return values
