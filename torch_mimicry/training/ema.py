@@ -74,9 +74,9 @@ class EMAGenerator(TrainerComponent):
         for ema_b, b in zip(self.netG_ema.buffers(), netG.buffers()):
             ema_b.copy_(b)
 
-    def after_step(self, trainer, phase, log_data):
-        if phase == "G":
-            self.update(trainer.netG, trainer.global_step + 1)
+    def after_iteration(self, trainer, log_data):
+        # after the distributed component has synchronised the buffers of every rank
+        self.update(trainer.netG, trainer.global_step)
 
     def checkpoint_names(self):
         return (EMA_NAME,)

@@ -7,7 +7,7 @@ across ranks under distributed training, seed 0, float32), and
 
 * logs the score to TensorBoard (``eval/<metric>``) and the console;
 * appends it to the run's metric records, ``log_dir/metrics/<metric>.json``, with its
-  protocol (which also names the generator weights scored, ``'ema'`` or ``'raw'``), so
+  protocol (with ``generator: 'ema'`` when the EMA generator is scored), so
   ``metrics.evaluate`` with the same protocol is served from it;
 * keeps the best checkpoint in ``log_dir/checkpoints/best/``: the networks of the best step
   (``netG``, ``netD`` and ``netG_ema`` files) and ``best.json`` naming the metric, step, score
@@ -112,7 +112,22 @@ class PeriodicEvaluator(TrainerComponent):
 
     def setup(self, trainer):
         from torch_mimicry.metrics.evaluation import _Job
-        self.job = _Job(self.metric, self._job_kwargs(trainer))  # validates, finds the Inception weights
+        kwargs = self._job_kwargs(trainer)
+        # Validates the arguments and finds (or downloads) the Inception weights: rank 0 first, so
+        # that a download happens once; the other ranks follow, or stop with rank 0's error.
+        error = None
+        if trainer.is_main_process:
+            try:
+                self.job = _Job(self.metric, kwargs)
+            except Exception as e:  # noqa: BLE001  (re-raised below, after telling the other ranks)
+                error = e
+        failed = trainer.distributed.broadcast(None if error is None else f"{type(error).__name__}: {error}")
+        if error is not None:
+            raise error
+        if failed is not None:
+            raise RuntimeError(f"Evaluation during training cannot start (rank 0: {failed}).")
+        if self.job is None:
+            self.job = _Job(self.metric, kwargs)
         saved = read_best(trainer.log_dir) if trainer.is_main_process else None
         if saved is not None and saved.get("metric") == self.metric:
             self.best = {"step": int(saved["step"]), "score": float(saved["score"])}
@@ -122,8 +137,12 @@ class PeriodicEvaluator(TrainerComponent):
         return (ema, "ema") if ema is not None else (trainer.netG, "raw")
 
     def protocol(self, trainer):
-        """The score's protocol record: the metric's protocol plus the generator weights scored."""
-        return dict(self.job.protocol(), generator=self._generator(trainer)[1])
+        """The score's protocol record: the metric's protocol (plus ``generator: 'ema'`` when the
+        EMA generator is scored), as :func:`torch_mimicry.metrics.evaluate` records it."""
+        protocol = self.job.protocol()
+        if self._generator(trainer)[1] == "ema":
+            protocol["generator"] = "ema"
+        return protocol
 
     def is_better(self, score):
         if self.best is None:
@@ -171,7 +190,8 @@ class PeriodicEvaluator(TrainerComponent):
             nets.append(("netG_ema", trainer.netG_ema, None))
         for name, net, opt in nets:
             net.save_checkpoint(folder, step, opt, name=f"{name}_{step}_steps.pth")
-        atomic_json_dump({"metric": self.metric, "step": step, "score": score, "generator": protocol["generator"],
+        atomic_json_dump({"metric": self.metric, "step": step, "score": score,
+                          "generator": protocol.get("generator", "raw"),
                           "files": [f"{name}_{step}_steps.pth" for name, _, _ in nets], "protocol": protocol},
                          os.path.join(folder, BEST_FILE))
         for fname in os.listdir(folder):

@@ -103,9 +103,9 @@ def _accepts_keyword(fn, name):
     return any(p.kind is p.VAR_KEYWORD or p.name == name for p in params)
 
 
-def _compile_networks(nets):
-    """``module.compile()`` (``torch.compile`` in place) for each network; False with a warning
-    where this Python / platform cannot compile."""
+def _compile_networks(nets, options):
+    """``module.compile(**options)`` (``torch.compile`` in place) for each network; False with a
+    warning where this Python / platform cannot compile."""
     try:
         import torch._dynamo as dynamo
         supported = dynamo.is_dynamo_supported()
@@ -117,7 +117,7 @@ def _compile_networks(nets):
         return False
     dynamo.config.suppress_errors = True  # a graph that fails to compile runs eagerly instead
     for net in nets:
-        net.compile()
+        net.compile(**options)
     return True
 
 
@@ -165,8 +165,9 @@ class Trainer:
             checkpoint in ``checkpoints/best/`` (:mod:`torch_mimicry.training.evaluator`).
         eval_metric (str): ``'fid'`` (default), ``'kid'`` or ``'inception_score'``.
         eval_kwargs (dict): the metric's arguments, as for :func:`torch_mimicry.metrics.evaluate`.
-        compile (bool): run both networks through ``torch.compile`` (falls back with a warning
-            where unsupported).
+        compile (bool or dict): run both networks through ``torch.compile`` (a dict: its
+            options, e.g. ``{'mode': 'max-autotune'}``); falls back with a warning where
+            unsupported. May change when a run resumes.
         sync_bn (bool): under distributed training, convert BatchNorm layers to SyncBatchNorm.
         components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
 
@@ -227,7 +228,9 @@ class Trainer:
         self.save_steps, self.flush_secs = save_steps, flush_secs
         self.seed = seed
         self.keep_last = keep_last
-        self.compile = bool(compile)
+        if not isinstance(compile, (bool, dict)):
+            raise ValueError(f"compile must be True, False or a dict of torch.compile options; got {compile!r}.")
+        self.compile = compile
 
         device = torch.device(device) if device is not None else self._model_device()
         init_process_group_from_environment(device)
@@ -577,7 +580,7 @@ class Trainer:
         for component in self.components:
             component.setup(self)
         if self.compile:
-            _compile_networks((self.netD, self.netG))
+            _compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
         self._setup_done = True
 
     def _start(self):
