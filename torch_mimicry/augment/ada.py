@@ -213,7 +213,11 @@ class ADA(Augmentation):
         self.target, self.interval, self.speed_kimg = float(target), interval, float(speed_kimg)
         self.adaptive, self.geometric, self.color = bool(adaptive), bool(geometric), bool(color)
         self._sign_sum, self._count, self._steps = 0.0, 0, 0
+        self._step_sum, self._step_count = 0.0, 0
         self.last_rt = None
+        #: ``f(sign_sum, count) -> (sign_sum, count)`` summed over the processes of a distributed run
+        #: (set by the Trainer), so that every process adapts ``p`` alike.
+        self.reduce_sum = None
 
     # -- the augmentation -------------------------------------------------------------------------
     def augment(self, x):
@@ -233,13 +237,19 @@ class ADA(Augmentation):
 
     # -- the adjustment of p ---------------------------------------------------------------------
     def observe_real(self, logits):
-        """Adds the signs of the discriminator's outputs on a real batch to the current interval."""
+        """Adds the signs of the discriminator's outputs on a real batch to the current step."""
         out = logits.detach()
-        self._sign_sum += float(torch.sign(out).sum())
-        self._count += out.numel()
+        self._step_sum += float(torch.sign(out).sum())
+        self._step_count += out.numel()
 
     def discriminator_step_done(self):
         """Counts one discriminator step; every ``interval`` steps, adjusts ``p`` by ``r_t``."""
+        step_sum, step_count = self._step_sum, self._step_count
+        if self.reduce_sum is not None:
+            step_sum, step_count = self.reduce_sum(step_sum, step_count)
+        self._sign_sum += step_sum
+        self._count += int(step_count)
+        self._step_sum, self._step_count = 0.0, 0
         self._steps += 1
         if self._steps < self.interval:
             return

@@ -100,6 +100,7 @@ class DiscriminatorHooks:
         self.netD, self.netG = netD, netG
         self.plugins = []
         self._phase = None
+        self._depth = 0
         self._global_step = 0
         self._real_images = None
         self._fakes = []
@@ -121,6 +122,15 @@ class DiscriminatorHooks:
         if bind is not None:
             bind(self)
         return plugin
+
+    def discard(self, plugin):
+        """Removes one plugin (its ``unbind(self)`` is called); True when none is left."""
+        if plugin in self.plugins:
+            self.plugins.remove(plugin)
+            unbind = getattr(plugin, "unbind", None)
+            if unbind is not None:
+                unbind(self)
+        return not self.plugins
 
     def remove(self):
         """Removes every hook from the networks (and calls the plugins' ``unbind``)."""
@@ -146,6 +156,9 @@ class DiscriminatorHooks:
     def step(self, phase, real_batch, global_step=0):
         """Context of one training step: the hooks act on every discriminator call inside it.
 
+        Several users of one ``DiscriminatorHooks`` (the Trainer's augmentation and LeCam) may
+        each enter it for the same step; the plugins' ``start_step`` / ``end_step`` run once.
+
         Args:
             phase (str): 'D' or 'G'.
             real_batch: ``(images, labels)`` exactly as the ``train_step`` receives them (the
@@ -154,10 +167,18 @@ class DiscriminatorHooks:
         """
         if phase not in PHASES:
             raise ValueError(f"phase must be 'D' or 'G', got {phase!r}.")
-        if self._phase is not None:
-            raise RuntimeError("DiscriminatorHooks.step contexts cannot be nested.")
-        self._phase, self._global_step = phase, int(global_step)
-        self._real_images = real_batch[0] if real_batch is not None else None
+        real_images = real_batch[0] if real_batch is not None else None
+        if self._phase is not None:  # entered again by another component for the same step
+            if phase != self._phase or real_images is not self._real_images:
+                raise RuntimeError("DiscriminatorHooks.step: a step of another phase or batch is already running.")
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._phase, self._global_step, self._depth = phase, int(global_step), 1
+        self._real_images = real_images
         self._fakes, self._calls = [], []
         try:
             for plugin in self.plugins:
@@ -166,7 +187,7 @@ class DiscriminatorHooks:
             for plugin in self.plugins:
                 getattr(plugin, "end_step", lambda *a: None)(phase, self._global_step)
         finally:
-            self._phase, self._real_images, self._fakes, self._calls = None, None, [], []
+            self._phase, self._real_images, self._fakes, self._calls, self._depth = None, None, [], [], 0
 
     # ------------------------------------------------------------------------------------------
     def _kind(self, x):

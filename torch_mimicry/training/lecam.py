@@ -17,13 +17,30 @@ during ``errD.backward()``. The parameter gradients are then exactly those of
 ``DiscriminatorHooks``: a call on one concatenation of reals and fakes is not regularised.
 """
 import torch
+import torch.distributed as dist
 
 from torch_mimicry.augment.hooks import DiscriminatorPlugin
 from torch_mimicry.modules.regularizers import lecam_penalty
+from torch_mimicry.training.augmentation import discriminator_hooks, release_discriminator_hooks
+from torch_mimicry.training.components import TrainerComponent
 
 
-class LeCam(DiscriminatorPlugin):
-    """The LeCam regulariser as a plugin of ``DiscriminatorHooks`` (``Trainer(lecam=...)``).
+def make_lecam(lecam):
+    """``Trainer(lecam=...)``: None, a weight (float), True (default weight) or a ``LeCam`` object."""
+    if lecam is None or lecam is False:
+        return None
+    if isinstance(lecam, LeCam):
+        return lecam
+    if lecam is True:
+        return LeCam()
+    if isinstance(lecam, (int, float)):
+        return LeCam(weight=float(lecam))
+    raise ValueError(f"lecam must be None, True, a weight (e.g. 0.3) or a LeCam object; got {lecam!r}.")
+
+
+class LeCam(TrainerComponent, DiscriminatorPlugin):
+    """The LeCam regulariser: a Trainer component (``Trainer(lecam=...)``) and a plugin of
+    ``DiscriminatorHooks`` (usable without the Trainer).
 
     Args:
         weight (float): lambda (0.3, the authors' CIFAR-10 BigGAN setting).
@@ -31,7 +48,8 @@ class LeCam(DiscriminatorPlugin):
         ema_start (int): generator step from which the anchors average (1000).
         one_sided (bool): the released code's ReLU form (True) or the paper's squares (False).
 
-    State (``state_dict``): the two anchors.
+    State (``state_dict``): the two anchors. Logged: ``errD_LC`` (``weight * R_LC``) and the anchors.
+    Under distributed training the anchors average the outputs of every process.
     """
 
     name = "lecam"
@@ -48,6 +66,11 @@ class LeCam(DiscriminatorPlugin):
         self.anchor_fake = None
         self._outputs = {"real": [], "fake": []}
         self.last_value = None
+        #: ``f(mean) -> mean`` over the processes of a distributed run (set by the Trainer).
+        self.reduce_mean = None
+        #: ``f() -> float``: the loss scale of a float16 gradient scaler (set by the Trainer).
+        self.grad_scale = None
+        self.hooks = None
 
     def _update_anchor(self, kind, mean, global_step):
         old = self.anchor_real if kind == "real" else self.anchor_fake
@@ -78,11 +101,19 @@ class LeCam(DiscriminatorPlugin):
         if call.phase != "D" or call.kind not in ("real", "fake"):
             return
         detached = logits.detach()
-        self._update_anchor(call.kind, float(detached.float().mean()), call.global_step)
+        mean = detached.float().mean()
+        if self.reduce_mean is not None:
+            mean = self.reduce_mean(mean)
+        self._update_anchor(call.kind, float(mean), call.global_step)
         self._outputs[call.kind].append(detached)
         if self.weight > 0 and logits.requires_grad:
-            kind = call.kind
-            logits.register_hook(lambda grad: grad + self.weight * self.output_gradient(detached, kind).to(grad.dtype))
+            logits.register_hook(self._gradient_hook(detached, call.kind))
+
+    def _gradient_hook(self, outputs, kind):
+        def add_gradient(grad):
+            scale = self.grad_scale() if self.grad_scale is not None else 1.0
+            return grad + (scale * self.weight) * self.output_gradient(outputs.float(), kind).to(grad.dtype)
+        return add_gradient
 
     def start_step(self, phase, global_step):
         self._outputs = {"real": [], "fake": []}
@@ -98,6 +129,40 @@ class LeCam(DiscriminatorPlugin):
                                                                 one_sided=self.one_sided))
         self._outputs = {"real": [], "fake": []}
 
+    # -- as a Trainer component ----------------------------------------------------------------------
+    def setup(self, trainer):
+        self.hooks = discriminator_hooks(trainer)
+        self.hooks.add(self)
+        scaler = getattr(getattr(trainer, "precision", None), "scalers", {}).get("D")
+        if scaler is not None:
+            self.grad_scale = lambda: scaler.get_scale() if scaler.used else 1.0
+        distributed = getattr(trainer, "distributed", None)
+        if distributed is not None and distributed.active:
+            world = float(distributed.world_size)
+
+            def reduce_mean(mean):
+                mean = mean.clone()
+                dist.all_reduce(mean)
+                return mean / world
+
+            self.reduce_mean = reduce_mean
+
+    def step_context(self, trainer, phase, real_batch):
+        if self.hooks is None:  # train() called again after close()
+            self.hooks = discriminator_hooks(trainer)
+            self.hooks.add(self)
+        return self.hooks.step(phase, real_batch, trainer.global_step)
+
+    def after_step(self, trainer, phase, log_data):
+        if phase == "D":
+            for key, value in self.metrics().items():
+                log_data.add_metric(key, value, group="lecam")
+
+    def close(self, trainer):
+        release_discriminator_hooks(trainer, self)
+        self.hooks = None
+
+    # -- state --------------------------------------------------------------------------------------
     def hparams(self):
         return {"weight": self.weight, "decay": self.decay, "ema_start": self.ema_start, "one_sided": self.one_sided}
 
@@ -105,6 +170,8 @@ class LeCam(DiscriminatorPlugin):
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
 
     def load_state_dict(self, state):
+        if state is None:
+            return
         self.anchor_real = None if state["anchor_real"] is None else float(state["anchor_real"])
         self.anchor_fake = None if state["anchor_fake"] is None else float(state["anchor_fake"])
 

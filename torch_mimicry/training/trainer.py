@@ -20,10 +20,12 @@ import torch
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training import hparams
+from torch_mimicry.training.augmentation import DiscriminatorAugmentation
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
 from torch_mimicry.training.ema import EMAGenerator, check_ema_args
 from torch_mimicry.training.evaluator import PeriodicEvaluator
+from torch_mimicry.training.lecam import make_lecam
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.training.precision import MixedPrecision, resolve_amp
@@ -133,6 +135,11 @@ class Trainer:
             options, e.g. ``{'mode': 'max-autotune'}``); falls back with a warning where
             unsupported. May change when a run resumes.
         sync_bn (bool): under distributed training, convert BatchNorm layers to SyncBatchNorm.
+        augment (str or Augmentation): augment every image the discriminator sees, real or
+            generated, in both steps: ``'diffaugment'``, ``'ada'``, ``'pagan'`` or an object of
+            :mod:`torch_mimicry.augment` (:mod:`torch_mimicry.training.augmentation`).
+        lecam (float or LeCam): LeCam regularisation of the discriminator with this weight, or a
+            :class:`~torch_mimicry.training.lecam.LeCam` object.
         components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
 
     Distributed training starts when a ``torch.distributed`` process group is initialised or the
@@ -143,7 +150,7 @@ class Trainer:
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
                  log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
                  amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, components=None):
+                 compile=False, sync_bn=False, augment=None, lecam=None, components=None):
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -217,7 +224,10 @@ class Trainer:
         self.precision = MixedPrecision(amp, self.device)
         self.ema = EMAGenerator(ema_decay, ema_start) if ema_decay is not None else None
         self.evaluator = PeriodicEvaluator(eval_every, eval_metric, eval_kwargs) if eval_every is not None else None
-        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator) if c is not None]
+        self.augmentation = DiscriminatorAugmentation(augment) if augment is not None else None
+        self.lecam = make_lecam(lecam)
+        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator, self.augmentation,
+                                       self.lecam) if c is not None]
         self.components += extra
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):

@@ -273,7 +273,7 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
         """``ortho_reg * sum_W ||W W^T * (1 - I)||_F^2`` (a scalar tensor)."""
         return self.ortho_reg * orthogonal_penalty(self.orthogonality_weights())
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One generator update with random class labels; logs ``errG`` and, with ``ortho_reg``
         above 0, ``errG_ortho`` (the orthogonal regularisation term)."""
         self.zero_grad()
@@ -290,8 +290,7 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
             errG_ortho = self.orthogonal_loss()
             loss = errG + errG_ortho
             log_data.add_metric("errG_ortho", errG_ortho.detach(), group="loss_ortho")
-        loss.backward()
-        optG.step()
+        self.backward_and_step(loss, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         return log_data
 
