@@ -23,7 +23,7 @@ import torch_mimicry as mmc
 def parse_args(doc, family, hparams, argv=None, ngf=256, ndf=128, add_arguments=None):
     """Parses the shared options (dataset, log_dir, num_steps, batch_size, n_dis, ngf, ndf,
     num_workers, device, evaluate, and the Trainer's amp, ema_decay, ema_start, eval_every,
-    sync_bn, compile), with defaults from ``hparams``; ``add_arguments(parser)`` adds a family's
+    sync_bn, compile, augment, lecam), with defaults from ``hparams``; ``add_arguments(parser)`` adds a family's
     own options. Every example also runs on several GPUs or nodes under ``torchrun``."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--dataset_dir", default="./datasets")
@@ -47,6 +47,10 @@ def parse_args(doc, family, hparams, argv=None, ngf=256, ndf=128, add_arguments=
     parser.add_argument("--eval_samples", type=int, default=10000, help="samples per set of --eval_every's FID")
     parser.add_argument("--sync_bn", action="store_true", help="under torchrun: SyncBatchNorm")
     parser.add_argument("--compile", action="store_true", help="torch.compile the networks")
+    parser.add_argument("--augment", default=hparams.get("augment"),
+                        help="augment every discriminator input: diffaugment, ada or pagan")
+    parser.add_argument("--lecam", type=float, default=hparams.get("lecam"),
+                        help="LeCam regularisation of the discriminator with this weight, e.g. 0.3")
     if add_arguments is not None:
         add_arguments(parser)
     return parser.parse_args(argv)
@@ -58,7 +62,7 @@ def add_num_classes(parser):
 
 
 def train(args, hparams, netG, netD):
-    """Trains ``netG`` and ``netD`` with Adam (``hparams`` lr_D, lr_G, betas, lr_decay) on
+    """Trains ``netG`` and ``netD`` with Adam (``hparams`` lr_D, lr_G, betas, eps, lr_decay) on
     ``args.dataset``; with ``--evaluate``, FID (10K real / 10K fake images) at the last step.
     Returns ``(netG, netD)``."""
     device = torch.device(args.device or ("cuda:0" if torch.cuda.is_available() else "cpu"))
@@ -66,15 +70,17 @@ def train(args, hparams, netG, netD):
     dataloader = torch.utils.data.DataLoader(dataset, batch_size=args.batch_size, shuffle=True,
                                              num_workers=args.num_workers, drop_last=len(dataset) >= args.batch_size)
     netG, netD = netG.to(device), netD.to(device)
-    optD = torch.optim.Adam(netD.parameters(), hparams["lr_D"], betas=hparams["betas"])
-    optG = torch.optim.Adam(netG.parameters(), hparams["lr_G"], betas=hparams["betas"])
+    eps = hparams.get("eps", 1e-8)
+    optD = torch.optim.Adam(netD.parameters(), hparams["lr_D"], betas=hparams["betas"], eps=eps)
+    optG = torch.optim.Adam(netG.parameters(), hparams["lr_G"], betas=hparams["betas"], eps=eps)
     amp = {"false": False, "true": True}.get(str(args.amp).lower(), args.amp)
     eval_kwargs = {"num_samples": args.eval_samples, "dataset": args.dataset, "dataset_root": args.dataset_dir}
     trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, n_dis=args.n_dis,
                                    num_steps=args.num_steps, lr_decay=hparams["lr_decay"], dataloader=dataloader,
                                    log_dir=args.log_dir, device=device, amp=amp, ema_decay=args.ema_decay,
                                    ema_start=args.ema_start, eval_every=args.eval_every, eval_kwargs=eval_kwargs,
-                                   sync_bn=args.sync_bn, compile=args.compile)
+                                   sync_bn=args.sync_bn, compile=args.compile, augment=args.augment,
+                                   lecam=args.lecam)
     trainer.train()
     if args.evaluate:
         mmc.metrics.evaluate(metric="fid", log_dir=args.log_dir, netG=netG, dataset=args.dataset,

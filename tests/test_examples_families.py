@@ -76,3 +76,14 @@ def test_ddp_example_under_torchrun_on_two_cpu_processes(tmp_path):
     assert params["distributed"]["world_size"] == 2 and params["precision"]["dtype"] == "bfloat16"
     assert params["ema"]["decay"] == 0.9999
     assert os.path.isfile(tmp_path / "log" / "checkpoints" / "netG_ema" / "netG_ema_2_steps.pth")
+
+
+def test_biggan_example_uses_the_reference_cifar_settings_and_takes_augment_and_lecam(tmp_path):
+    hp = _load("biggan_example").HPARAMS
+    assert (hp["batch_size"], hp["n_dis"], hp["betas"], hp["lr_D"], hp["lr_G"]) == (50, 4, (0.0, 0.999), 2e-4, 2e-4)
+    assert (hp["ema_decay"], hp["ema_start"], hp["num_steps"]) == (0.9999, 1000, 125000)
+    netG, netD = _run("biggan_example", tmp_path, ("--script_networks", "--augment", "diffaugment", "--lecam", "0.3"))
+    assert netG.shared_dim == 0 and not netG.hierarchical and netD.attention_index is None
+    params = json.load(open(tmp_path / "log" / "params.json"))
+    assert params["augment"]["name"] == "diffaugment" and params["lecam"]["weight"] == 0.3
+    assert params["ema"] == {"decay": 0.9999, "start": 1000} and params["optD"]["betas"] == [0.0, 0.999]
