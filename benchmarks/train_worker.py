@@ -24,7 +24,10 @@ FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
     "sagan": ("sagan", "SAGANGenerator32", "SAGANDiscriminator32", 1),
     # this library's SSGAN with fuse_forwards=True; the original runs its plain SSGAN for it
     "ssgan_fused": ("ssgan", "SSGANGenerator32", "SSGANDiscriminator32", 2),
+    # this library only (BigGAN-PyTorch's CIFAR-10 script: n_dis 4)
+    "biggan": ("biggan", "BigGANGenerator32", "BigGANDiscriminator32", 4),
 }
+CONDITIONAL = ("cgan_pd", "sagan", "biggan")
 IS_THIS_LIBRARY = hasattr(mmc.training.Trainer, "_train_iteration")
 
 
@@ -32,7 +35,7 @@ def build(family, batch_size, seed=0):
     module, g_name, d_name, n_dis = FAMILIES[family]
     torch.manual_seed(seed)
     package = getattr(mmc.nets, module)
-    kwargs = {"num_classes": 10} if family in ("cgan_pd", "sagan") else {}
+    kwargs = {"num_classes": 10} if family in CONDITIONAL else {}
     d_kwargs = dict(kwargs, fuse_forwards=True) if family == "ssgan_fused" and IS_THIS_LIBRARY else kwargs
     netG, netD = getattr(package, g_name)(**kwargs), getattr(package, d_name)(**d_kwargs)
     optD = torch.optim.Adam(netD.parameters(), 2e-4, betas=(0.0, 0.9))
@@ -43,11 +46,14 @@ def build(family, batch_size, seed=0):
     return netG, netD, optD, optG, loader, n_dis
 
 
-def iteration_fn(family, batch_size, log_dir, device="cpu", amp=None, channels_last=None, compile=False):
+def iteration_fn(family, batch_size, log_dir, device="cpu", amp=None, channels_last=None, compile=False,
+                 augment=None, lecam=None):
     netG, netD, optD, optG, loader, n_dis = build(family, batch_size)
     netG, netD = netG.to(device), netD.to(device)
     if IS_THIS_LIBRARY:  # this library: its Trainer's own loop body
         extra = {"amp": amp or False, "compile": compile} if hasattr(mmc.training.trainer, "MixedPrecision") else {}
+        if augment is not None or lecam is not None:
+            extra.update(augment=augment, lecam=lecam)
         trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader,
                                        num_steps=10 ** 6, n_dis=n_dis, log_dir=log_dir, device=device,
                                        channels_last=channels_last, **extra)
@@ -95,12 +101,18 @@ def main():
     parser.add_argument("--amp", default=None, help="this library: True/fp16/bf16; the original: any value = its amp")
     parser.add_argument("--channels_last", default=None, choices=[None, "0", "1"])
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--augment", default=None, help="this library: Trainer(augment=...), e.g. diffaugment")
+    parser.add_argument("--ada_p", type=float, default=None, help="this library: ADA with this fixed p")
+    parser.add_argument("--lecam", type=float, default=None, help="this library: Trainer(lecam=...)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     amp = {"True": True, "true": True}.get(args.amp, args.amp)
     channels_last = None if args.channels_last is None else args.channels_last == "1"
+    augment = args.augment
+    if args.ada_p is not None:
+        augment = mmc.augment.ADA(p=args.ada_p, adaptive=False)
     run, n_dis = iteration_fn(args.family, args.batch_size, args.log_dir, device=args.device, amp=amp,
-                              channels_last=channels_last, compile=args.compile)
+                              channels_last=channels_last, compile=args.compile, augment=augment, lecam=args.lecam)
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     for _ in range(args.warmup):
         run()
@@ -114,6 +126,7 @@ def main():
     print(json.dumps({"library": getattr(mmc, "__version__", "unknown"), "family": args.family,
                       "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads, "device": args.device,
                       "amp": args.amp, "channels_last": args.channels_last, "compile": args.compile,
+                      "augment": args.augment, "ada_p": args.ada_p, "lecam": args.lecam,
                       "seconds_per_iteration": times}))
 
 

@@ -244,3 +244,14 @@ def test_pagan_refuses_relativistic_losses_and_uses_one_minus_for_lsgan():
     # lsgan's real-class loss of 1 - o is its fake-class loss of o
     o = torch.randn(5, 1)
     assert torch.allclose(0.5 * ((1 - o) - 1) ** 2, 0.5 * o ** 2)
+
+
+def test_pagan_at_level_0_leaves_the_discriminator_unchanged():
+    netG, netD = _nets("sngan")
+    netD.eval()
+    real = _batch()[0]
+    with torch.no_grad():
+        plain = netD(real)
+        hooks = DiscriminatorHooks(netD, netG, [ProgressiveAugmentation(level=0)])
+        with hooks.step("D", (real, None)):
+            assert torch.equal(netD(real), plain)

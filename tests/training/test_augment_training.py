@@ -129,3 +129,11 @@ def test_options_train_the_tutorial_ssgan_and_a_conditional_family(family, tmp_p
         assert trainer.train() == 1
         assert any(not torch.equal(a, b) for a, b in zip(before, netD.parameters()))
         assert getattr(trainer, "discriminator_hooks", None) is None  # hooks removed at the end
+
+
+def test_pagan_default_criterion_is_checked_when_training_starts(tmp_path):
+    netG, _, trainer = build(str(tmp_path), num_steps=1, augment="pagan")
+    before = [p.detach().clone() for p in netG.parameters()]
+    with pytest.raises(ValueError, match="10000 real samples requested but the dataset has only 20"):
+        trainer.train()
+    assert all(torch.equal(a, b) for a, b in zip(before, netG.parameters()))  # before any step

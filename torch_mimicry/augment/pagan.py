@@ -69,13 +69,20 @@ class KIDCriterion:
 
     def __init__(self, num_samples=10000, dataset=None, seed=0, **metric_kwargs):
         self.num_samples, self.dataset, self.seed, self.metric_kwargs = int(num_samples), dataset, seed, metric_kwargs
+        self._job = None
+
+    def prepare(self, trainer):
+        """Checks the arguments and finds the Inception weights (or says how to provide them) when
+        training starts, rather than at the first check."""
+        from torch_mimicry.metrics.evaluation import _Job
+        dataset = self.dataset if self.dataset is not None else trainer.user_dataloader.dataset
+        kwargs = dict({"verbose": False}, **self.metric_kwargs)
+        self._job = _Job("kid", dict(kwargs, dataset=dataset, num_samples=self.num_samples))
 
     def __call__(self, trainer):
-        from torch_mimicry.metrics import score_generator
-        dataset = self.dataset if self.dataset is not None else trainer.dataloader.dataset
-        kwargs = dict({"verbose": False}, **self.metric_kwargs)
-        return float(score_generator("kid", trainer.netG, seed=self.seed, device=trainer.device, dataset=dataset,
-                                     num_samples=self.num_samples, **kwargs)[0])
+        if self._job is None:
+            self.prepare(trainer)
+        return float(self._job.score(trainer.netG, self.seed, trainer.device)[0])
 
     def hparams(self):
         return {"name": self.name, "num_samples": self.num_samples, "seed": self.seed,

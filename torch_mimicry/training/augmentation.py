@@ -66,6 +66,8 @@ class DiscriminatorAugmentation(TrainerComponent):
     def setup(self, trainer):
         self._attach(trainer)
         aug = self.augmentation
+        if isinstance(aug, ProgressiveAugmentation) and hasattr(aug.criterion, "prepare"):
+            aug.criterion.prepare(trainer)  # a missing Inception network is reported now, not at step 10000
         if isinstance(aug, ProgressiveAugmentation) and not self._param_group_added:
             # before the optimizer's state is restored on resume, so its groups match the checkpoint's
             trainer.optD.add_param_group({"params": aug.parameters()})
