@@ -117,17 +117,18 @@ def main():
     for _ in range(args.warmup):
         run()
     sync()
-    times = []
+    times, cpu_times = [], []
     for _ in range(args.iters):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         run()
         sync()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)  # summed over threads; less sensitive to other load
     print(json.dumps({"library": getattr(mmc, "__version__", "unknown"), "family": args.family,
                       "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads, "device": args.device,
                       "amp": args.amp, "channels_last": args.channels_last, "compile": args.compile,
                       "augment": args.augment, "ada_p": args.ada_p, "lecam": args.lecam,
-                      "seconds_per_iteration": times}))
+                      "seconds_per_iteration": times, "cpu_seconds_per_iteration": cpu_times}))
 
 
 if __name__ == "__main__":
