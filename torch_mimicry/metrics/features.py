@@ -7,6 +7,8 @@ random projection in tests) replaces the network everywhere.
 """
 import torch
 
+from torch_mimicry.utils.images import check_image_values
+
 __all__ = ["extract", "weights_hash", "to_uint8"]
 
 
@@ -30,15 +32,25 @@ def weights_hash(weights=None):
     return _weights_hash(weights)
 
 
-def to_uint8(images):
+def to_uint8(images, what="images", warn_unit_range=False):
     """Maps float images in [-1, 1] to uint8 ``round((x + 1) * 127.5)`` clamped to [0, 255].
+
+    Every path from images to features goes through here, so real and generated images are
+    checked alike (:func:`torch_mimicry.utils.check_image_values`).
 
     Args:
         images (Tensor): ``[N, 3, H, W]`` float (or already uint8, returned unchanged).
+        what (str): names the images in error messages.
+        warn_unit_range (bool): warn when every value lies in [0, 1] (``ToTensor`` without
+            ``Normalize``); callers set it for the first batch only.
 
     Returns:
         Tensor: uint8 ``[N, 3, H, W]`` on the CPU.
+
+    Raises:
+        ValueError: not a tensor, neither uint8 nor float, NaN, or values beyond [-1, 1].
     """
+    check_image_values(images, what=what, allow_uint8=True, warn_unit_range=warn_unit_range, stacklevel=3)
     if images.dtype == torch.uint8:
         return images.cpu()
     x = images.detach().to(torch.float32)

@@ -11,12 +11,12 @@ weights hash and backend; the key is stored inside the file and checked on load.
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 import torch
 
 from torch_mimicry.metrics import distributed, features
+from torch_mimicry.utils.io import atomic_write
 
 __all__ = ["mimicry_home", "default_cache_dir", "dataset_identity", "resolve_dataset", "real_indices",
            "real_features"]
@@ -63,7 +63,8 @@ def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=N
         # A Dataset of the user's: its class, length and a digest of its first and last images.
         h = hashlib.sha256()
         for i in sorted({0, len(ds) - 1}) if len(ds) else []:
-            h.update(features.to_uint8(_image(ds, i)[None]).numpy().tobytes())
+            h.update(features.to_uint8(_image(ds, i)[None], what=f"The real images of the dataset (item {i})")
+                     .numpy().tobytes())
         name = f"custom:{type(ds).__name__}:{len(ds)}:{h.hexdigest()[:16]}"
     return {"name": name, "split": "default" if split is None else str(split), "resolution": _resolution(ds)}
 
@@ -121,17 +122,8 @@ def _save_cached(path, key, pool3):
     f32 = arr.astype(np.float32)
     if np.array_equal(f32.astype(np.float64), arr):  # lossless: store half the bytes
         arr = f32
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".real_", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, pool3=arr, key=np.array(json.dumps(key, sort_keys=True)))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda f: np.savez(f, pool3=arr, key=np.array(json.dumps(key, sort_keys=True))),
+                 what="cache of real-image features")
 
 
 def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weights=None, backend="torch",
@@ -160,7 +152,9 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
     idx = real_indices(len(ds), num_samples, real_seed)
 
     def make_batch(start, stop):
-        return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]))
+        return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]),
+                                 what=f"The real images of {identity.get('name', 'the dataset')!r} (items "
+                                      f"{int(idx[start])}..{int(idx[stop - 1])})")
 
     if verbose:
         print(f"INFO: Computing features of {num_samples} real images...")

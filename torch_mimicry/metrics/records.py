@@ -14,9 +14,10 @@ requested seed has a score. Files are replaced atomically (temporary file, then 
 import datetime
 import json
 import os
-import tempfile
 
 import numpy as np
+
+from torch_mimicry.utils.io import atomic_json_dump
 
 __all__ = ["records_path", "load_records", "find_record", "make_record", "save_record"]
 
@@ -92,18 +93,6 @@ def save_record(path, record):
 
 
 def atomic_write_json(obj, path):
-    """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename
+    (:func:`torch_mimicry.utils.io.atomic_json_dump`; a full disk raises SaveError)."""
+    atomic_json_dump(obj, path, indent=2, what=f"metric records {os.path.basename(path)}")

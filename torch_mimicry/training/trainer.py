@@ -12,10 +12,11 @@ import torch
 
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
+from torch_mimicry.training import checks
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.training.scheduler import LRScheduler
-from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save
+from torch_mimicry.utils.io import SaveError, atomic_json_dump, atomic_torch_save, ensure_dir
 
 PARAMS_FILE = "params.json"
 
@@ -145,6 +146,7 @@ class Trainer:
                 raise FileNotFoundError(f"{name}: no checkpoint file at {path!r}.")
         if (netG_ckpt_file is None) != (netD_ckpt_file is None):
             raise ValueError("Give both netG_ckpt_file and netD_ckpt_file to resume from files, or neither.")
+        checks.check_trainer_inputs(netD, netG, optD, optG, dataloader)  # contract checks (training/checks.py)
 
         self.netD, self.netG, self.optD, self.optG = netD, netG, optD, optG
         self.dataloader = dataloader
@@ -176,6 +178,7 @@ class Trainer:
         self._data_iter = None
         self._epoch_rng_state = None
         self._batches_in_epoch = 0
+        self._first_batch_checked = False  # contract checks (training/checks.py)
 
     # ----------------------------------------------------------------------------------
     # Hyperparameters
@@ -231,8 +234,8 @@ class Trainer:
     def _check_resume_consistency(self):
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
         path = self._params_path()
-        if not os.path.isfile(path):
-            return
+        if not os.path.isfile(path) or not ckpt_layout.candidate_steps(self.log_dir)[0]:
+            return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
         with open(path) as f:
             try:
                 saved = json.load(f)
@@ -290,11 +293,16 @@ class Trainer:
     def save_checkpoints(self):
         """Writes netD, netG and trainer state for the current global step, then prunes old ones."""
         step = self.global_step
-        self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
-                                  name=f"netD_{step}_steps.pth")
-        self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
-                                  name=f"netG_{step}_steps.pth")
-        atomic_torch_save(self._trainer_state(), ckpt_layout.checkpoint_path(self.log_dir, "trainer", step))
+        try:
+            self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
+                                      name=f"netD_{step}_steps.pth")
+            self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
+                                      name=f"netG_{step}_steps.pth")
+            atomic_torch_save(self._trainer_state(), ckpt_layout.checkpoint_path(self.log_dir, "trainer", step),
+                              what=f"trainer state of step {step}")
+        except SaveError:  # full disk, read-only folder: no incomplete step stays behind
+            ckpt_layout.remove_step(self.log_dir, step)
+            raise
         if self.keep_last is not None:
             steps, _ = ckpt_layout.candidate_steps(self.log_dir)
             for old in steps[self.keep_last:]:
@@ -329,12 +337,14 @@ class Trainer:
             self.global_step = step
             return state
         steps, with_state = ckpt_layout.candidate_steps(self.log_dir)
+        failures = []
         for step in steps:
             files = [ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG")]
             trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step) if with_state else None
             try:
                 _, state = self._restore_from(*files, trainer_file)
             except CheckpointError as e:
+                failures.append(f"step {step}: {e}")
                 print(f"WARNING: checkpoint of step {step} is unusable: {e} Falling back to the previous one.",
                       flush=True)
                 continue
@@ -344,8 +354,8 @@ class Trainer:
                               "continues, but not exactly as an uninterrupted one would.")
             return state
         if steps:
-            raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step is corrupt. "
-                                  "Move the checkpoints folder away to start afresh.")
+            raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step failed to load ("
+                                  + "; ".join(failures) + "). Move the checkpoints folder away to start afresh.")
         return None
 
     # ----------------------------------------------------------------------------------
@@ -434,7 +444,11 @@ class Trainer:
         """n_dis discriminator steps, each on a fresh batch, then one generator step on the last batch."""
         with _frozen(self.netG):
             for _ in range(self.n_dis):
-                real_batch = self._to_device(self._next_batch())
+                batch = self._next_batch()
+                if not self._first_batch_checked:  # contract checks (training/checks.py), once
+                    checks.check_first_batch(batch, self.netD, self.netG, self.device)
+                    self._first_batch_checked = True
+                real_batch = self._to_device(batch)
                 log_data = self.netD.train_step(real_batch, netG=self.netG, optD=self.optD, log_data=log_data,
                                                 device=self.device, global_step=self.global_step)
         self._check_finite(log_data, "discriminator")
@@ -449,7 +463,7 @@ class Trainer:
 
     def train(self):
         """Runs (or resumes) training until ``num_steps`` generator steps; returns the final global step."""
-        os.makedirs(self.log_dir, exist_ok=True)
+        ensure_dir(self.log_dir, what="log folder")
         state = self._resume()
         if state is None and self.global_step == 0 and self.seed is not None:
             torch.manual_seed(self.seed)
@@ -496,12 +510,13 @@ class Trainer:
                     last_saved = self.global_step
                 if self._stop_signal is not None:
                     break
-        except KeyboardInterrupt:
-            print("\nINFO: Interrupted again: quitting without saving the current step.", flush=True)
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                print("\nINFO: Interrupted again: quitting without saving the current step.", flush=True)
             self.logger.close()
-            self._restore_signal_handlers(previous_handlers)
             raise
-        self._restore_signal_handlers(previous_handlers)
+        finally:  # also when a step or a save fails
+            self._restore_signal_handlers(previous_handlers)
         if self.global_step != last_saved:
             if self._stop_signal is not None:
                 print("INFO: Saving checkpoints from keyboard interrupt...", flush=True)

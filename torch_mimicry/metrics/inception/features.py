@@ -7,10 +7,10 @@ import torch
 
 from torch_mimicry.metrics.inception.network import InceptionV3TF
 from torch_mimicry.metrics.inception.weights import graphdef_path, load_inception_weights
+from torch_mimicry.utils.images import check_image_values
 
 __all__ = ["inception_features", "images_to_uint8", "get_inception_model"]
 
-_RANGE_TOL = 1e-4  # float images may exceed [-1, 1] by this much (they are clamped anyway)
 _MODELS = {}  # (weights sha256, device, dtype) -> InceptionV3TF
 
 
@@ -37,16 +37,9 @@ def images_to_uint8(images):
         raise ValueError("expected images of shape [N, 3, H, W], got %s" % (tuple(images.shape),))
     if images.dtype == torch.uint8:
         return images.detach().cpu()
-    if not images.is_floating_point():
-        raise ValueError("expected uint8 images in [0, 255] or float images in [-1, 1], got dtype %s" % images.dtype)
-    x = images.detach()
-    if x.numel():
-        lo, hi = torch.aminmax(x.float())
-        lo, hi = float(lo), float(hi)
-        if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1 - _RANGE_TOL or hi > 1 + _RANGE_TOL:
-            raise ValueError("expected float images in [-1, 1] (e.g. tanh generator output), got values in "
-                             "[%g, %g]; pass uint8 tensors for images in [0, 255]" % (lo, hi))
-    x = x.to(torch.float32)  # float32 arithmetic, as torch_mimicry.metrics.features.to_uint8
+    # the range rule shared with the Trainer and the metrics (torch_mimicry.utils.images)
+    check_image_values(images, what="images", allow_uint8=True, warn_unit_range=False)
+    x = images.detach().to(torch.float32)  # float32 arithmetic, as torch_mimicry.metrics.features.to_uint8
     return torch.round((x + 1.0) * 127.5).clamp_(0, 255).to("cpu", torch.uint8)
 
 

@@ -1,4 +1,5 @@
 """BaseModel: checkpointing, parameter counting and device lookup for every network."""
+import copy
 import os
 import pickle
 import zipfile
@@ -32,6 +33,58 @@ def load_checkpoint_file(ckpt_file):
     if not isinstance(ckpt, dict) or "model_state_dict" not in ckpt:
         raise CheckpointError(f"{ckpt_file!r} is not a model checkpoint: expected a dict with a 'model_state_dict' key.")
     return ckpt
+
+
+#: Optimizer state entries that have their parameter's shape (torch.optim's Adam family, SGD,
+#: RMSprop, Adagrad, Adadelta, Adamax, ASGD, Rprop).
+_PARAM_SHAPED_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "momentum_buffer", "square_avg",
+                       "grad_avg", "acc_delta", "sum", "ax", "prev", "step_size")
+
+#: Hyperparameter names that tell optimizer classes apart (Adam: betas; SGD: momentum; ...).
+_CLASS_KEYS = {"betas", "momentum", "rho", "lr_decay", "alpha", "lambd", "etas", "step_sizes"}
+
+
+def _optimizer_state_mismatch(optimizer):
+    """The first state tensor whose shape differs from its parameter's, as words; None when all fit.
+
+    torch does not compare shapes when loading an optimizer state; the next step would fail.
+    """
+    for group_index, group in enumerate(optimizer.param_groups):
+        for param_index, p in enumerate(group["params"]):
+            for key, value in optimizer.state.get(p, {}).items():
+                if key in _PARAM_SHAPED_STATE and isinstance(value, torch.Tensor) and value.shape != p.shape:
+                    return (f"its {key!r} of parameter {param_index} in group {group_index} has shape "
+                            f"{tuple(value.shape)} but that parameter has shape {tuple(p.shape)}")
+    return None
+
+
+def _load_optimizer_state(optimizer, state, ckpt_file, model_name):
+    """``optimizer.load_state_dict(state)``, refusing (and leaving ``optimizer`` as it was) a state
+    that does not fit the optimizer's parameters."""
+    before = copy.deepcopy(optimizer.state_dict())
+    fix = (f"The optimizer must be built as when the checkpoint was saved (same class, over "
+           f"{model_name}.parameters() in the same groups); or restore the weights alone (optimizer=None).")
+    saved_groups = state.get("param_groups") if isinstance(state, dict) else None
+    if not saved_groups or not isinstance(saved_groups[0], dict):
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} is not an optimizer state dict "
+                              "(no 'param_groups').")
+    saved_kind = set(saved_groups[0]) & _CLASS_KEYS
+    current_kind = set(optimizer.param_groups[0]) & _CLASS_KEYS
+    if saved_kind != current_kind:
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} was saved by another kind of optimizer (its "
+                              f"hyperparameters {sorted(saved_kind)}, the given {type(optimizer).__name__}'s "
+                              f"{sorted(current_kind)}). {fix}")
+    try:
+        optimizer.load_state_dict(state)
+    except (ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:
+        optimizer.load_state_dict(before)
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the given {type(optimizer).__name__} "
+                              f"({type(e).__name__}: {e}). {fix}") from e
+    mismatch = _optimizer_state_mismatch(optimizer)
+    if mismatch is not None:
+        optimizer.load_state_dict(before)
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the parameters of the given "
+                              f"{type(optimizer).__name__}: {mismatch}. {fix}")
 
 
 class BaseModel(nn.Module):
@@ -75,7 +128,7 @@ class BaseModel(nn.Module):
             "global_step": int(global_step),
             "model_class": type(self).__name__,
         }
-        atomic_torch_save(ckpt, path)
+        atomic_torch_save(ckpt, path, what=f"{type(self).__name__} checkpoint of step {int(global_step)}")
         return path
 
     def convert_state_dict(self, state_dict):
@@ -102,5 +155,5 @@ class BaseModel(nn.Module):
         if optimizer is not None:
             if ckpt.get("optimizer_state_dict") is None:
                 raise CheckpointError(f"Checkpoint {os.fspath(ckpt_file)!r} holds no optimizer state to restore.")
-            optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+            _load_optimizer_state(optimizer, ckpt["optimizer_state_dict"], os.fspath(ckpt_file), type(self).__name__)
         return int(ckpt.get("global_step", 0))
