@@ -63,7 +63,7 @@ def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=N
         # A Dataset of the user's: its class, length and a digest of its first and last images.
         h = hashlib.sha256()
         for i in sorted({0, len(ds) - 1}) if len(ds) else []:
-            h.update(features.to_uint8(_image(ds, i)[None], what=f"The real images of the dataset (item {i})")
+            h.update(features.to_uint8(_image(ds, i)[None], what=f"The real images of {type(ds).__name__} (item {i})")
                      .numpy().tobytes())
         name = f"custom:{type(ds).__name__}:{len(ds)}:{h.hexdigest()[:16]}"
     return {"name": name, "split": "default" if split is None else str(split), "resolution": _resolution(ds)}

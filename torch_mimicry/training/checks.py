@@ -227,7 +227,7 @@ def check_first_batch(batch, netD, netG, device=None):
         raise ValueError(f"The dataloader's images have shape {tuple(images.shape)}; the Trainer expects batches "
                          "[N, C, H, W]. Pass a DataLoader with a batch_size over the dataset, not the dataset itself.")
     what = f"The real images of the first batch ({images.dtype}, shape {list(images.shape)})"
-    check_image_values(images, what=what, stacklevel=3)
+    check_image_values(images, what=what, stacklevel=4)  # points at the caller of Trainer.train()
     expected = _generated_shape(netG, device)
     if expected is not None and tuple(images.shape[1:]) != expected:
         c, h, w = expected

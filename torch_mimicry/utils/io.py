@@ -20,6 +20,16 @@ __all__ = ["atomic_write", "atomic_torch_save", "atomic_json_dump", "ensure_dir"
 _STEP_FILE = re.compile(r"_(\d+)_steps\.pth$")
 
 
+def _read_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of written files: those of ``open(path, 'w')`` (temporary files are made 0600).
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
 def _os_error_in(exc):
     """The first ``OSError`` in ``exc``'s chain of causes (itself included), or None.
 
@@ -104,6 +114,7 @@ def atomic_write(path, write_fn, mode="wb", what=None):
     except OSError as e:
         raise _save_error(path, what, e) from e
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, mode) as f:
             write_fn(f)
             f.flush()
