@@ -102,22 +102,29 @@ class Logger:
         return noise
 
     @torch.no_grad()
-    def vis_images(self, netG, global_step):
+    def vis_images(self, netG, global_step, fixed_netG=None):
         """Saves grids of random and fixed-noise samples (TensorBoard and PNG), in eval mode.
 
-        The generator's mode and the global RNG are restored afterwards, so visualising does
+        Args:
+            netG: the generator of the random-noise grid (and of the fixed-noise grid unless
+                ``fixed_netG`` is given).
+            fixed_netG: the generator of the fixed-noise grid, e.g. the EMA generator.
+
+        The generators' modes and the global RNG are restored afterwards, so visualising does
         not change training.
         """
-        was_training = netG.training
+        fixed_netG = netG if fixed_netG is None else fixed_netG
+        modes = [(net, net.training) for net in (netG, fixed_netG)]
         rng_state = torch.get_rng_state()
         cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
-        netG.eval()
+        for net, _ in modes:
+            net.eval()
         try:
-            device = netG.device
-            fixed = self._generate(netG, self.fixed_noise(netG).to(device))
-            random = netG.generate_images(self.num_images, device=device)
+            fixed = self._generate(fixed_netG, self.fixed_noise(fixed_netG).to(fixed_netG.device))
+            random = netG.generate_images(self.num_images, device=netG.device)
         finally:
-            netG.train(was_training)
+            for net, was_training in reversed(modes):
+                net.train(was_training)
             torch.set_rng_state(rng_state)
             if cuda_states is not None:
                 torch.cuda.set_rng_state_all(cuda_states)

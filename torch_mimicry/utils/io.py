@@ -106,6 +106,11 @@ def atomic_write(path, write_fn, mode="wb", what=None):
         SaveError: the disk or the folder refused the write (the errno is kept); the target
             keeps its previous content and no temporary file is left.
     """
+    _atomic_write(path, write_fn, mode, what=what)
+
+
+def _atomic_write(path, write_fn, mode="wb", what=None):
+    """The implementation of :func:`atomic_write`, which every writer of the library goes through."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
@@ -138,10 +143,10 @@ def atomic_write(path, write_fn, mode="wb", what=None):
 
 def atomic_torch_save(obj, path, what=None):
     """``torch.save(obj, path)`` through a temporary file and a rename (see :func:`atomic_write`)."""
-    atomic_write(path, lambda f: torch.save(obj, f), "wb", what=what)
+    _atomic_write(path, lambda f: torch.save(obj, f), "wb", what=what)
 
 
 def atomic_json_dump(obj, path, indent=2, what=None):
     """Writes ``obj`` as JSON (sorted keys) to ``path`` through a temporary file and a rename."""
     text = json.dumps(obj, indent=indent, sort_keys=True) + "\n"  # serialise first: a TypeError writes nothing
-    atomic_write(path, lambda f: f.write(text), "w", what=what)
+    _atomic_write(path, lambda f: f.write(text), "w", what=what)

@@ -131,6 +131,23 @@ class BaseModel(nn.Module):
         atomic_torch_save(ckpt, path, what=f"{type(self).__name__} checkpoint of step {int(global_step)}")
         return path
 
+    @staticmethod
+    def backward_and_step(loss, optimizer, scaler=None):
+        """Backpropagates ``loss`` and steps ``optimizer``; through ``scaler`` when one is given.
+
+        With a ``torch.amp.GradScaler`` (mixed precision in float16, passed by the Trainer to
+        ``train_step`` as the ``scaler`` keyword) the loss is scaled before the backward pass,
+        the step is taken through the scaler (skipped when the gradients overflowed) and the
+        scale is updated.
+        """
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+
     def convert_state_dict(self, state_dict):
         """Maps a state dict from another layout (e.g. an earlier release) to this model's keys.
 
