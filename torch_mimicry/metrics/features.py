@@ -32,7 +32,7 @@ def weights_hash(weights=None):
     return _weights_hash(weights)
 
 
-def to_uint8(images, what="images", warn_unit_range=False):
+def to_uint8(images, what="images", warn_unit_range=False, fix=None):
     """Maps float images in [-1, 1] to uint8 ``round((x + 1) * 127.5)`` clamped to [0, 255].
 
     Every path from images to features goes through here, so real and generated images are
@@ -43,6 +43,7 @@ def to_uint8(images, what="images", warn_unit_range=False):
         what (str): names the images in error messages.
         warn_unit_range (bool): warn when every value lies in [0, 1] (``ToTensor`` without
             ``Normalize``); callers set it for the first batch only.
+        fix (str): the fix quoted for values out of range (default: the dataset transform).
 
     Returns:
         Tensor: uint8 ``[N, 3, H, W]`` on the CPU.
@@ -50,7 +51,7 @@ def to_uint8(images, what="images", warn_unit_range=False):
     Raises:
         ValueError: not a tensor, neither uint8 nor float, NaN, or values beyond [-1, 1].
     """
-    check_image_values(images, what=what, allow_uint8=True, warn_unit_range=warn_unit_range, stacklevel=3)
+    check_image_values(images, what=what, allow_uint8=True, warn_unit_range=warn_unit_range, stacklevel=3, fix=fix)
     if images.dtype == torch.uint8:
         return images.cpu()
     x = images.detach().to(torch.float32)

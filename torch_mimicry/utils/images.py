@@ -30,7 +30,7 @@ def _range_hint(lo, hi):
     return "Build the dataset with " + NORMALIZE_FIX + ", or end the generator with tanh."
 
 
-def check_image_values(images, what="images", allow_uint8=False, warn_unit_range=True, stacklevel=2):
+def check_image_values(images, what="images", allow_uint8=False, warn_unit_range=True, stacklevel=2, fix=None):
     """Checks that ``images`` are float values in [-1, 1]; returns ``(min, max)`` (None for uint8).
 
     Args:
@@ -40,6 +40,8 @@ def check_image_values(images, what="images", allow_uint8=False, warn_unit_range
         warn_unit_range (bool): warn when every value lies in [0, 1] (``ToTensor`` without
             ``Normalize``).
         stacklevel (int): of the warning, as for ``warnings.warn``.
+        fix (str): the fix quoted for values out of range (default: the dataset transform);
+            e.g. for a generator's images, to end it with ``tanh``.
 
     Raises:
         ValueError: not floating point (uint8 unless allowed), NaN or infinite values, or
@@ -66,7 +68,7 @@ def check_image_values(images, what="images", allow_uint8=False, warn_unit_range
                          "data files and the transform (or the generator).")
     lo, hi = (float(v) for v in torch.aminmax(x.float()))
     if lo < -1.0 - RANGE_TOLERANCE or hi > 1.0 + RANGE_TOLERANCE:
-        raise ValueError(f"{what} have values in [{lo:.4g}, {hi:.4g}]; expected [-1, 1]. " + _range_hint(lo, hi))
+        raise ValueError(f"{what} have values in [{lo:.4g}, {hi:.4g}]; expected [-1, 1]. " + (fix or _range_hint(lo, hi)))
     if warn_unit_range and lo >= 0.0 and hi > 0.0:
         warnings.warn(f"{what} lie wholly in [{lo:.3g}, {hi:.3g}], within [0, 1]: the usual ToTensor() without "
                       "Normalize. The library expects [-1, 1]; add transforms.Normalize((0.5, 0.5, 0.5), "
