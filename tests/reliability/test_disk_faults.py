@@ -41,7 +41,7 @@ def test_full_disk_leaves_the_previous_file(tmp_path, monkeypatch, kind):
         WRITERS[kind](path)
     e = info.value
     assert isinstance(e, OSError) and e.errno == errno.ENOSPC and e.path == path
-    assert f"Could not write the test " in str(e) and repr(path) in str(e) and "(ENOSPC)" in str(e)
+    assert "Could not write the test " in str(e) and repr(path) in str(e) and "(ENOSPC)" in str(e)
     assert "free space" in str(e)
     monkeypatch.undo()
     assert_intact(before, tmp_path)

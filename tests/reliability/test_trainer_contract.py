@@ -185,7 +185,8 @@ def test_first_batch_checks(tmp_path, finished_run, case, match):
 def test_images_in_unit_range_warn_and_train(tmp_path):
     x = (real_images(8) + 1) / 2  # ToTensor() without Normalize
     trainer, d_steps, _ = tiny_run(tmp_path, dataloader=loader(x), num_steps=1)
-    with pytest.warns(UserWarning, match=r"lie wholly in \[[-\d.e]+, 1\], within \[0, 1\].*ToTensor\(\) without Normalize"):
+    with pytest.warns(UserWarning,
+                      match=r"lie wholly in \[[-\d.e]+, 1\], within \[0, 1\].*ToTensor\(\) without Normalize"):
         trainer.train()
     assert d_steps.calls == 1
 

@@ -58,8 +58,9 @@ def check_image_files(paths, same_size=False, fix="", label=""):
                                    "truncated, corrupt or not an image. Replace or delete it.", path) from err
         if same_size and sizes and size not in sizes:
             other = next(iter(sizes))
-            raise ValueError(f"{label}Images of different sizes cannot be batched: {first[other]!r} is {other[0]}x{other[1]} "
-                             f"and {path!r} is {size[0]}x{size[1]} (width x height). {fix}".rstrip())
+            raise ValueError(f"{label}Images of different sizes cannot be batched: {first[other]!r} is "
+                             f"{other[0]}x{other[1]} and {path!r} is {size[0]}x{size[1]} (width x height). "
+                             f"{fix}".rstrip())
         first.setdefault(size, path)
         sizes.add(size)
     return sizes
@@ -120,7 +121,8 @@ def _open_lmdb(path):
             _LMDB_ENVS[key] = lmdb.open(path, readonly=True, lock=False, readahead=False, meminit=False)
         except lmdb.Error as err:
             raise CorruptFileError(f"LMDB database {os.path.join(path, 'data.mdb')!r} cannot be opened ({err}); it is "
-                                   "truncated or corrupt. Delete the folder and unzip the archive again.", path) from err
+                                   "truncated or corrupt. Delete the folder and unzip the archive again.",
+                                   path) from err
     return _LMDB_ENVS[key]
 
 

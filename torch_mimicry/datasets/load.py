@@ -327,8 +327,8 @@ def _read_files(name, folder, files, build, how_to_get, probe=None):
             f"corrupt or of another format. {fix.replace('Delete it', 'Delete them')}", folder) from err
     if len(ds) == 0:
         raise CorruptFileError(f"Dataset {name!r}: the files under {folder!r} hold no images (one of "
-                               f"{', '.join(files)} is truncated or corrupt). {fix.replace('Delete it', 'Delete them')}",
-                               folder)
+                               f"{', '.join(files)} is truncated or corrupt). "
+                               f"{fix.replace('Delete it', 'Delete them')}", folder)
     return ds
 
 

@@ -68,7 +68,8 @@ def check_image_values(images, what="images", allow_uint8=False, warn_unit_range
                          "data files and the transform (or the generator).")
     lo, hi = (float(v) for v in torch.aminmax(x.float()))
     if lo < -1.0 - RANGE_TOLERANCE or hi > 1.0 + RANGE_TOLERANCE:
-        raise ValueError(f"{what} have values in [{lo:.4g}, {hi:.4g}]; expected [-1, 1]. " + (fix or _range_hint(lo, hi)))
+        raise ValueError(f"{what} have values in [{lo:.4g}, {hi:.4g}]; expected [-1, 1]. "
+                         + (fix or _range_hint(lo, hi)))
     if warn_unit_range and lo >= 0.0 and hi > 0.0:
         warnings.warn(f"{what} lie wholly in [{lo:.3g}, {hi:.3g}], within [0, 1]: the usual ToTensor() without "
                       "Normalize. The library expects [-1, 1]; add transforms.Normalize((0.5, 0.5, 0.5), "
