@@ -1,6 +1,5 @@
 """Logger: console lines, TensorBoard scalars and image grids (also saved as PNG files)."""
 import os
-import time
 
 import torch
 import torchvision.utils as vutils

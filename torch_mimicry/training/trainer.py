@@ -9,7 +9,6 @@ and evaluation during training (:mod:`~torch_mimicry.training.evaluator`).
 """
 import contextlib
 import inspect
-import json
 import os
 import signal
 import threading
@@ -20,7 +19,7 @@ import torch
 
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
-from torch_mimicry.training import checks
+from torch_mimicry.training import checks, hparams
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
 from torch_mimicry.training.ema import EMAGenerator, check_ema_args
@@ -31,19 +30,6 @@ from torch_mimicry.training.precision import MixedPrecision, resolve_amp
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
 from torch_mimicry.utils.io import SaveError, atomic_json_dump, atomic_torch_save, ensure_dir
-
-PARAMS_FILE = "params.json"
-
-# Hyperparameters that may change when a run is resumed (a researcher extends a run or
-# changes how often it logs); every other recorded hyperparameter must match. Components add
-# their own (``<component>.<key>``).
-MUTABLE_HPARAMS = ("num_steps", "print_steps", "vis_steps", "log_steps", "save_steps", "flush_secs",
-                   "keep_last", "device", "channels_last", "compile")
-
-_OPTIMIZER_KEYS = ("betas", "eps", "weight_decay", "momentum", "dampening", "nesterov", "amsgrad", "alpha",
-                   "centered")
-_NETWORK_KEYS = ("nz", "ngf", "ndf", "bottom_width", "loss_type", "num_classes")
-
 
 class _frozen:
     """Context manager that turns off ``requires_grad`` of a module's trainable parameters.
@@ -70,29 +56,6 @@ def _check_positive_int(name, value, allow_none=False):
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def _json_value(value):
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-def _flatten(params, prefix=""):
-    """``{'optD': {'lr': 1}}`` -> ``{'optD.lr': 1}``."""
-    flat = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _accepts_keyword(fn, name):
@@ -281,85 +244,17 @@ class Trainer:
             return p.device
         return torch.device("cpu")
 
-    @staticmethod
-    def _optimizer_hparams(opt):
-        group = opt.param_groups[0]
-        hp = {"class": type(opt).__name__, "lr": group.get("initial_lr", group["lr"])}
-        hp.update({k: _json_value(group[k]) for k in _OPTIMIZER_KEYS if k in group})
-        return hp
-
-    @staticmethod
-    def _network_hparams(net):
-        hp = {"class": type(net).__name__, "num_params": sum(p.numel() for p in net.parameters())}
-        hp.update({k: _json_value(getattr(net, k)) for k in _NETWORK_KEYS if hasattr(net, k)})
-        return hp
-
     def _hyperparameters(self):
-        dataset = getattr(self.user_dataloader, "dataset", None)
-        try:
-            dataset_size = len(dataset) if dataset is not None else None
-        except TypeError:
-            dataset_size = None
-        params = {
-            "num_steps": self.num_steps,
-            "n_dis": self.n_dis,
-            "lr_decay": self.lr_decay,
-            "batch_size": getattr(self.user_dataloader, "batch_size", None),
-            "dataset": type(dataset).__name__ if dataset is not None else None,
-            "dataset_size": dataset_size,
-            "optD": self._optimizer_hparams(self.optD),
-            "optG": self._optimizer_hparams(self.optG),
-            "netD": self._network_hparams(self.netD),
-            "netG": self._network_hparams(self.netG),
-            "seed": self.seed,
-            "print_steps": self.print_steps,
-            "vis_steps": self.vis_steps,
-            "log_steps": self.log_steps,
-            "save_steps": self.save_steps,
-            "flush_secs": self.flush_secs,
-            "keep_last": self.keep_last,
-            "device": str(self.device),
-            "channels_last": self.channels_last,
-            "compile": self.compile,
-        }
-        for component in self.components:
-            params[component.name] = component.hparams()
-        return params
-
-    def _mutable_keys(self):
-        keys = set(MUTABLE_HPARAMS)
-        for component in self.components:
-            keys.update(f"{component.name}.{k}" for k in component.mutable_hparams)
-        keys.update(("distributed", "precision", "evaluator"))  # may be added, removed or changed on resume
-        return keys
+        return hparams.run_hyperparameters(self)
 
     def _params_path(self):
-        return os.path.join(self.log_dir, PARAMS_FILE)
+        return os.path.join(self.log_dir, hparams.PARAMS_FILE)
 
     def _check_resume_consistency(self):
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
-        path = self._params_path()
-        if not os.path.isfile(path) or not ckpt_layout.candidate_steps(self.log_dir)[0]:
+        if not ckpt_layout.candidate_steps(self.log_dir)[0]:
             return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
-        with open(path) as f:
-            try:
-                saved = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path} is not valid JSON ({e}); restore it or use a new log_dir.") from e
-        saved, current = _flatten(saved), _flatten(_json_value(self.params))
-        mutable = self._mutable_keys()
-        changed = []
-        for key in sorted(set(saved) | set(current)):
-            if key in mutable or any(key.startswith(m + ".") for m in mutable):
-                continue
-            old, new = saved.get(key), current.get(key)
-            if old != new:
-                changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
-        if changed:
-            raise ValueError(f"Cannot resume the run in {self.log_dir!r}: hyperparameters changed ("
-                             + "; ".join(changed) + "). Only num_steps, the logging and saving intervals, amp, "
-                             "the number of processes and the evaluation settings may change when resuming; "
-                             "restore the other values or train in a new log_dir.")
+        hparams.check_resume_consistency(self._params_path(), self.params, self.components, self.log_dir)
 
     # ----------------------------------------------------------------------------------
     # Checkpoints
@@ -585,7 +480,7 @@ class Trainer:
         return log_data
 
     def _write_params(self):
-        atomic_json_dump(_json_value(self.params), self._params_path())
+        atomic_json_dump(hparams.json_value(self.params), self._params_path())
 
     def _setup(self):
         """Sets the components up (once) and compiles the networks when asked."""
