@@ -15,6 +15,7 @@ the Trainer's contract:
 - labels of class-conditional networks are integers in ``[0, num_classes)``, and the two
   networks agree on ``num_classes``.
 """
+import contextlib
 import inspect
 import warnings
 
@@ -139,7 +140,7 @@ def _generated_shape(netG, device):
     """``(C, H, W)`` of ``netG``'s images, from two samples in eval mode; None if it cannot tell.
 
     The generator's modes (per module) and the RNG states are restored, so checking does not
-    change training.
+    change training; a compiled generator runs eagerly here.
     """
     generate = getattr(netG, "generate_images", None)
     if not callable(generate):
@@ -147,9 +148,11 @@ def _generated_shape(netG, device):
     modes = {m: m.training for m in netG.modules()}
     device = torch.device(device) if device is not None else getattr(netG, "device", torch.device("cpu"))
     cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    eager = torch.compiler.set_stance("force_eager") if hasattr(torch.compiler, "set_stance") else \
+        contextlib.nullcontext()  # a compiled generator would compile its eval graph for this
     try:
         netG.eval()
-        with torch.no_grad(), torch.random.fork_rng(devices=cuda):
+        with torch.no_grad(), torch.random.fork_rng(devices=cuda), eager:
             images = generate(num_images=2, device=device)
     except Exception:  # noqa: BLE001  (the training step will report a generator that cannot sample)
         return None
