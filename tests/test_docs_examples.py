@@ -59,3 +59,33 @@ def test_quickstart_trains_and_scores(tmp_path, monkeypatch, capsys):
     with open(os.path.join(log_dir, "metrics", "fid.json")) as f:
         assert [r["step"] for r in json.load(f)["records"]] == [2]
     assert "[Global Step: 2/2]" in capsys.readouterr().out
+
+
+def _resolve(dotted):
+    """The object ``mmc.a.b.c`` names, importing submodules on the way (``None`` if none)."""
+    import importlib
+
+    import torch_mimicry
+    obj, path = torch_mimicry, "torch_mimicry"
+    for part in dotted.split(".")[1:]:
+        path += "." + part
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+            continue
+        try:
+            obj = importlib.import_module(path)
+        except ImportError:
+            return None
+    return obj
+
+
+def test_every_mmc_name_in_readme_and_docs_exists():
+    texts = {"README.md": os.path.join(ROOT, "README.md")}
+    texts.update({p: os.path.join(DOCS, p) for p in os.listdir(DOCS) if p.endswith((".rst", ".md"))})
+    missing = []
+    for page, path in texts.items():
+        with open(path, encoding="utf-8") as f:
+            for name in set(re.findall(r"\bmmc(?:\.[A-Za-z_]\w*)+(?![\w<])", f.read())):
+                if _resolve(name) is None:
+                    missing.append(f"{page}: {name}")
+    assert not missing, "names that do not exist: " + ", ".join(sorted(missing))
