@@ -28,7 +28,7 @@ def main():
     assert "tensorflow" not in sys.modules, "importing torch_mimicry imported TensorFlow"
     print(f"import: torch_mimicry {mmc.__version__} from {here} (torch {torch.__version__})")
 
-    work = tempfile.mkdtemp(prefix="mimicry_wheel_")
+    work = tempfile.mkdtemp(prefix="smoke_", dir=os.getcwd())  # wheel_check.py runs it in its own temporary folder
     os.environ["MIMICRY_HOME"] = os.path.join(work, "home")  # no cache outside this folder
     os.environ["MIMICRY_OFFLINE"] = "1"  # never download
     log_dir = os.path.join(work, "log")
