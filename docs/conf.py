@@ -13,7 +13,6 @@ import importlib
 import inspect
 import os
 import pkgutil
-import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -113,14 +112,27 @@ def _module_page(name, submodules):
 
 
 def write_api_pages(package_name=PACKAGE, folder=API_DIR):
-    """Writes ``folder/<module>.rst`` for the package and each public submodule (old pages removed)."""
+    """Writes ``folder/<module>.rst`` for the package and each public submodule.
+
+    Pages whose text is unchanged are left alone (so Sphinx does not read them again), and
+    pages of modules that no longer exist are removed.
+    """
     names = _public_modules(package_name)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
-    for name in names:
-        children = [n for n in names if n.rpartition(".")[0] == name]
-        with open(os.path.join(folder, name + ".rst"), "w", encoding="utf-8") as f:
-            f.write(_module_page(name, children))
+    os.makedirs(folder, exist_ok=True)
+    pages = {name + ".rst": _module_page(name, [n for n in names if n.rpartition(".")[0] == name]) for name in names}
+    objects = {f"{name}.{member}.rst" for name in names
+               for members in _defined_here(sys.modules[name]).values() for member in members}
+    for entry in os.listdir(folder):  # autosummary writes the object pages; stale ones go
+        if entry not in pages and entry not in objects:
+            os.remove(os.path.join(folder, entry))
+    for entry, text in pages.items():
+        path = os.path.join(folder, entry)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                if f.read() == text:
+                    continue
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 write_api_pages()
