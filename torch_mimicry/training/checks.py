@@ -15,11 +15,15 @@ the Trainer's contract:
 - labels of class-conditional networks are integers in ``[0, num_classes)``, and the two
   networks agree on ``num_classes``.
 """
+from __future__ import annotations
+
 import contextlib
 import inspect
 import warnings
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn as nn
 
 from torch_mimicry.nets.gan.cgan import BaseConditionalDiscriminator, BaseConditionalGenerator
 from torch_mimicry.utils.images import check_image_values
@@ -30,16 +34,17 @@ __all__ = ["check_trainer_inputs", "check_optimizers", "check_class_conditioning
 _MAX_NAMES = 3
 
 
-def _names(names):
+def _names(names: Sequence[str]) -> str:
     shown = ", ".join(repr(n) for n in names[:_MAX_NAMES])
     return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
 
 
-def _describe(net):
+def _describe(net: object) -> str:
     return type(net).__name__
 
 
-def check_trainer_inputs(netD, netG, optD, optG, dataloader):
+def check_trainer_inputs(netD: nn.Module, netG: nn.Module, optD: torch.optim.Optimizer, optG: torch.optim.Optimizer,
+                         dataloader: Any) -> None:
     """Everything checkable before any data is read: see :func:`check_dataloader`,
     :func:`check_optimizers` and :func:`check_class_conditioning`."""
     check_dataloader(dataloader)
@@ -47,7 +52,7 @@ def check_trainer_inputs(netD, netG, optD, optG, dataloader):
     check_class_conditioning(netD, netG)
 
 
-def check_dataloader(dataloader):
+def check_dataloader(dataloader: Any) -> None:
     """Raises TypeError when ``dataloader`` is a Dataset or cannot be iterated."""
     if isinstance(dataloader, torch.utils.data.Dataset) and not isinstance(dataloader, torch.utils.data.DataLoader):
         raise TypeError(f"dataloader is a Dataset ({type(dataloader).__name__}), not a DataLoader: iterating it "
@@ -62,7 +67,8 @@ def check_dataloader(dataloader):
                         f"{type(dataloader).__name__}.")
 
 
-def check_optimizers(netD, netG, optD, optG):
+def check_optimizers(netD: nn.Module, netG: nn.Module, optD: torch.optim.Optimizer,
+                     optG: torch.optim.Optimizer) -> None:
     """``optD`` must optimise ``netD`` and ``optG`` ``netG``.
 
     Raises:
@@ -96,7 +102,7 @@ def check_optimizers(netD, netG, optD, optG):
                           UserWarning, stacklevel=4)
 
 
-def _accepts_labels(net):
+def _accepts_labels(net: nn.Module) -> bool:
     """True when ``net(x, y)`` binds to its forward's signature."""
     try:
         inspect.signature(net.forward).bind(None, None)
@@ -107,7 +113,7 @@ def _accepts_labels(net):
         return True
 
 
-def check_class_conditioning(netD, netG):
+def check_class_conditioning(netD: nn.Module, netG: nn.Module) -> None:
     """The two networks agree on class conditioning and on ``num_classes``.
 
     Raises:
@@ -129,14 +135,14 @@ def check_class_conditioning(netD, netG):
                          "class-conditional generator of the same family.")
 
 
-def _num_classes(netD, netG):
+def _num_classes(netD: nn.Module, netG: nn.Module) -> Tuple[Optional[int], Optional[nn.Module]]:
     for net in (netD, netG):
         if isinstance(net, (BaseConditionalDiscriminator, BaseConditionalGenerator)):
             return net.num_classes, net
     return None, None
 
 
-def _generated_shape(netG, device):
+def _generated_shape(netG: nn.Module, device: Union[str, torch.device, None]) -> Optional[Tuple[int, ...]]:
     """``(C, H, W)`` of ``netG``'s images, from two samples in eval mode; None if it cannot tell.
 
     The generator's modes (per module) and the RNG states are restored, so checking does not
@@ -166,7 +172,7 @@ def _generated_shape(netG, device):
     return tuple(images.shape[1:])
 
 
-def _split_batch(batch):
+def _split_batch(batch: Any) -> Tuple[torch.Tensor, Any]:
     """``(images, labels)`` of a batch in a form the Trainer accepts; raises on any other form."""
     if isinstance(batch, torch.Tensor):
         return batch, None
@@ -188,7 +194,7 @@ def _split_batch(batch):
     return batch[0], batch[1]
 
 
-def _check_labels(labels, num_images, num_classes, net):
+def _check_labels(labels: Any, num_images: int, num_classes: int, net: Optional[nn.Module]) -> None:
     where = f"{_describe(net)}, num_classes={num_classes}"
     if not isinstance(labels, torch.Tensor):
         raise ValueError(f"The labels of the first batch are {type(labels).__name__}; the class-conditional networks "
@@ -209,7 +215,8 @@ def _check_labels(labels, num_images, num_classes, net):
                              f"0..{num_classes - 1}.")
 
 
-def check_first_batch(batch, netD, netG, device=None):
+def check_first_batch(batch: Any, netD: nn.Module, netG: nn.Module,
+                      device: Union[str, torch.device, None] = None) -> None:
     """Checks the first real batch against the networks, before the first training step.
 
     Args:

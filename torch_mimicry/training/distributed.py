@@ -258,6 +258,7 @@ class DistributedTraining(TrainerComponent):
         return box[0]
 
     def barrier(self):
+        """Waits until every rank arrives here (nothing without a group)."""
         if self.active:
             dist.barrier()
 

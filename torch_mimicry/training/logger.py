@@ -56,6 +56,7 @@ class Logger:
         return (max(global_step - 1, 0) * self.n_dis) // self.dataset_size + 1
 
     def num_epochs(self):
+        """Number of epochs (passes over the dataloader) that ``num_steps`` generator steps span."""
         return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
 
     def print_log(self, global_step, log_data, time_taken, steps_left=None):
@@ -143,10 +144,12 @@ class Logger:
         return netG(noise)
 
     def flush(self):
+        """Writes pending TensorBoard events to disk."""
         if self._writer is not None:
             self._writer.flush()
 
     def close(self):
+        """Flushes and closes the TensorBoard writer; the logger can be closed more than once."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None

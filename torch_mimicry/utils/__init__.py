@@ -1,7 +1,7 @@
 """Small utilities shared across the library: atomic writes, the library's file errors, image range checks."""
 from torch_mimicry.utils.errors import CorruptFileError, SaveError
 from torch_mimicry.utils.images import check_image_values
-from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save, atomic_write, ensure_dir
+from torch_mimicry.utils.io import StrPath, atomic_json_dump, atomic_torch_save, atomic_write, ensure_dir
 
-__all__ = ["CorruptFileError", "SaveError", "atomic_json_dump", "atomic_torch_save", "atomic_write",
+__all__ = ["CorruptFileError", "SaveError", "StrPath", "atomic_json_dump", "atomic_torch_save", "atomic_write",
            "check_image_values", "ensure_dir"]

@@ -1,11 +1,14 @@
 """The library's own exceptions for files: a file that cannot be written, a file that cannot be read."""
+from __future__ import annotations
+
 import errno as _errno
 import os
+from typing import Optional, Tuple
 
 __all__ = ["SaveError", "CorruptFileError", "errno_name"]
 
 
-def errno_name(code):
+def errno_name(code: Optional[int]) -> str:
     """``'ENOSPC'`` for ``errno.ENOSPC``; ``'errno <code>'`` for codes without a name; ``''`` for None."""
     if code is None:
         return ""
@@ -38,7 +41,8 @@ class SaveError(OSError):
         log_dir (str or None): that training run's folder, when the file belongs to one.
     """
 
-    def __init__(self, path, what, cause, log_dir=None, last_checkpoint=None):
+    def __init__(self, path: str, what: str, cause: BaseException, log_dir: Optional[str] = None,
+                 last_checkpoint: Optional[Tuple[str, int]] = None) -> None:
         code = getattr(cause, "errno", None)
         super().__init__(code, os.strerror(code) if code else str(cause))
         self.filename = path
@@ -48,7 +52,7 @@ class SaveError(OSError):
         self.log_dir = log_dir
         self.last_checkpoint = last_checkpoint
 
-    def __str__(self):
+    def __str__(self) -> str:
         code = self.errno
         if code:
             reason = f"{os.strerror(code).lower()} ({errno_name(code)})"
@@ -61,7 +65,7 @@ class SaveError(OSError):
                          "intact and usable: train() resumes from it.")
             else:
                 text += f" No complete checkpoint exists yet in {self.log_dir!r}."
-        advice = _ADVICE.get(code)
+        advice = _ADVICE.get(code) if code is not None else None
         if advice:
             text += f" To fix: {advice}."
         return text
@@ -74,6 +78,6 @@ class CorruptFileError(RuntimeError, ValueError):
     readers this replaces keeps working. ``path`` names the file.
     """
 
-    def __init__(self, message, path=None):
+    def __init__(self, message: str, path: Optional[str] = None) -> None:
         super().__init__(message)
         self.path = path

@@ -6,7 +6,10 @@ wrong: pixel values in [0, 255] (or standardised by a dataset's mean and std), a
 ``ToTensor`` without ``Normalize`` (values in [0, 1]). The first is refused, the second warned
 about, everywhere images enter the library.
 """
+from __future__ import annotations
+
 import warnings
+from typing import Optional, Tuple
 
 import torch
 
@@ -20,7 +23,7 @@ NORMALIZE_FIX = ("transforms.Compose([transforms.ToTensor(), transforms.Normaliz
                  "(0.5, 0.5, 0.5))]) as load_dataset does")
 
 
-def _range_hint(lo, hi):
+def _range_hint(lo: float, hi: float) -> str:
     if lo >= -RANGE_TOLERANCE and hi > 2.0:
         return ("They look like pixel values in [0, 255]: build the dataset with " + NORMALIZE_FIX
                 + ", or map tensors with x / 127.5 - 1.")
@@ -30,7 +33,9 @@ def _range_hint(lo, hi):
     return "Build the dataset with " + NORMALIZE_FIX + ", or end the generator with tanh."
 
 
-def check_image_values(images, what="images", allow_uint8=False, warn_unit_range=True, stacklevel=2, fix=None):
+def check_image_values(images: torch.Tensor, what: str = "images", allow_uint8: bool = False,
+                       warn_unit_range: bool = True, stacklevel: int = 2,
+                       fix: Optional[str] = None) -> Optional[Tuple[float, float]]:
     """Checks that ``images`` are float values in [-1, 1]; returns ``(min, max)`` (None for uint8).
 
     Args:

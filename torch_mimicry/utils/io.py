@@ -6,21 +6,27 @@ its previous content. A failure of the machine (full disk, read-only folder, I/O
 raised as :class:`~torch_mimicry.utils.errors.SaveError`, which names what was being written,
 the errno, and, for files of a training run's folder, the last complete checkpoint.
 """
+from __future__ import annotations
+
 import json
 import os
 import re
 import tempfile
+from typing import IO, Any, Callable, Optional, Tuple, Union
 
 import torch
 
 from torch_mimicry.utils.errors import SaveError
 
-__all__ = ["atomic_write", "atomic_torch_save", "atomic_json_dump", "ensure_dir", "SaveError"]
+__all__ = ["StrPath", "atomic_write", "atomic_torch_save", "atomic_json_dump", "ensure_dir", "SaveError"]
+
+#: A file system path: ``str`` or ``os.PathLike`` (``pathlib.Path``, ...).
+StrPath = Union[str, "os.PathLike[str]"]
 
 _STEP_FILE = re.compile(r"_(\d+)_steps\.pth$")
 
 
-def _read_umask():
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -30,7 +36,7 @@ def _read_umask():
 _FILE_MODE = 0o666 & ~_read_umask()
 
 
-def _os_error_in(exc):
+def _os_error_in(exc: Optional[BaseException]) -> Optional[OSError]:
     """The first ``OSError`` in ``exc``'s chain of causes (itself included), or None.
 
     ``torch.save`` reports a failed write as a ``RuntimeError`` with the ``OSError`` chained
@@ -45,7 +51,7 @@ def _os_error_in(exc):
     return None
 
 
-def _training_run_of(path):
+def _training_run_of(path: str) -> Tuple[Optional[str], Optional[int]]:
     """``(log_dir, step)`` when ``path`` lies in a training run's folder, else ``(None, None)``.
 
     ``log_dir/checkpoints/<name>/<name>_<step>_steps.pth`` gives the step being written;
@@ -63,7 +69,8 @@ def _training_run_of(path):
     return None, None
 
 
-def _save_error(path, what, cause):
+def _save_error(path: StrPath, what: Optional[str], cause: OSError) -> SaveError:
+    path = os.fspath(path)
     log_dir, step = _training_run_of(path)
     last = None
     if log_dir is not None:
@@ -73,18 +80,17 @@ def _save_error(path, what, cause):
         except OSError:
             steps = []
         last = (log_dir, steps[0]) if steps else None
-    return SaveError(os.fspath(path), what or f"file {os.path.basename(path)}", cause, log_dir=log_dir,
-                     last_checkpoint=last)
+    return SaveError(path, what or f"file {os.path.basename(path)}", cause, log_dir=log_dir, last_checkpoint=last)
 
 
-def _remove_quietly(path):
+def _remove_quietly(path: str) -> None:
     try:
         os.remove(path)
     except OSError:
         pass
 
 
-def ensure_dir(directory, what=None):
+def ensure_dir(directory: StrPath, what: Optional[str] = None) -> StrPath:
     """Creates ``directory`` (and its parents) if missing; raises SaveError when it cannot."""
     try:
         os.makedirs(directory, exist_ok=True)
@@ -93,7 +99,8 @@ def ensure_dir(directory, what=None):
     return directory
 
 
-def atomic_write(path, write_fn, mode="wb", what=None):
+def atomic_write(path: StrPath, write_fn: Callable[[IO[Any]], object], mode: str = "wb",
+                 what: Optional[str] = None) -> None:
     """Writes ``path`` by calling ``write_fn(f)`` on a temporary file, then renaming it.
 
     Args:
@@ -109,9 +116,9 @@ def atomic_write(path, write_fn, mode="wb", what=None):
     _atomic_write(path, write_fn, mode, what=what)
 
 
-def _atomic_write(path, write_fn, mode="wb", what=None):
+def _atomic_write(path: StrPath, write_fn: Callable[[IO[Any]], object], mode: str = "wb",
+                  what: Optional[str] = None) -> None:
     """The implementation of :func:`atomic_write`, which every writer of the library goes through."""
-    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(directory, exist_ok=True)
@@ -141,12 +148,12 @@ def _atomic_write(path, write_fn, mode="wb", what=None):
         pass
 
 
-def atomic_torch_save(obj, path, what=None):
+def atomic_torch_save(obj: object, path: StrPath, what: Optional[str] = None) -> None:
     """``torch.save(obj, path)`` through a temporary file and a rename (see :func:`atomic_write`)."""
     _atomic_write(path, lambda f: torch.save(obj, f), "wb", what=what)
 
 
-def atomic_json_dump(obj, path, indent=2, what=None):
+def atomic_json_dump(obj: object, path: StrPath, indent: Optional[int] = 2, what: Optional[str] = None) -> None:
     """Writes ``obj`` as JSON (sorted keys) to ``path`` through a temporary file and a rename."""
     text = json.dumps(obj, indent=indent, sort_keys=True) + "\n"  # serialise first: a TypeError writes nothing
     _atomic_write(path, lambda f: f.write(text), "w", what=what)

@@ -1,20 +1,23 @@
 """BaseModel: checkpointing, parameter counting and device lookup for every network."""
+from __future__ import annotations
+
 import copy
 import os
 import pickle
 import zipfile
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
-from torch_mimicry.utils.io import atomic_torch_save
+from torch_mimicry.utils.io import StrPath, atomic_torch_save
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file exists but cannot be read (truncated, corrupt, or not a checkpoint)."""
 
 
-def load_checkpoint_file(ckpt_file):
+def load_checkpoint_file(ckpt_file: StrPath) -> Dict[str, Any]:
     """Loads a checkpoint dict safely (``weights_only=True``, mapped to the CPU).
 
     Raises:
@@ -44,7 +47,7 @@ _PARAM_SHAPED_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "mo
 _CLASS_KEYS = {"betas", "momentum", "rho", "lr_decay", "alpha", "lambd", "etas", "step_sizes"}
 
 
-def _optimizer_state_mismatch(optimizer):
+def _optimizer_state_mismatch(optimizer: torch.optim.Optimizer) -> Optional[str]:
     """The first state tensor whose shape differs from its parameter's, as words; None when all fit.
 
     torch does not compare shapes when loading an optimizer state; the next step would fail.
@@ -58,7 +61,7 @@ def _optimizer_state_mismatch(optimizer):
     return None
 
 
-def _load_optimizer_state(optimizer, state, ckpt_file, model_name):
+def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: Any, ckpt_file: str, model_name: str) -> None:
     """``optimizer.load_state_dict(state)``, refusing (and leaving ``optimizer`` as it was) a state
     that does not fit the optimizer's parameters."""
     before = copy.deepcopy(optimizer.state_dict())
@@ -78,8 +81,8 @@ def _load_optimizer_state(optimizer, state, ckpt_file, model_name):
         optimizer.load_state_dict(state)
     except (ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:
         optimizer.load_state_dict(before)
-        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the given {type(optimizer).__name__} "
-                              f"({type(e).__name__}: {e}). {fix}") from e
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the given "
+                              f"{type(optimizer).__name__} ({type(e).__name__}: {e}). {fix}") from e
     mismatch = _optimizer_state_mismatch(optimizer)
     if mismatch is not None:
         optimizer.load_state_dict(before)
@@ -96,21 +99,22 @@ class BaseModel(nn.Module):
     """
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         """The device of the model's first parameter (or buffer); CPU for an empty model."""
-        for tensor in self.parameters():
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
+        for parameter in self.parameters():
+            return parameter.device
+        for buffer in self.buffers():
+            return buffer.device
         return torch.device("cpu")
 
-    def count_params(self):
+    def count_params(self) -> Tuple[int, int]:
         """Returns ``(num_total, num_trainable)`` parameter counts."""
         num_total = sum(p.numel() for p in self.parameters())
         num_trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
         return num_total, num_trainable
 
-    def save_checkpoint(self, directory, global_step, optimizer=None, name=None):
+    def save_checkpoint(self, directory: StrPath, global_step: int, optimizer: Optional[torch.optim.Optimizer] = None,
+                        name: Optional[str] = None) -> str:
         """Saves model (and optimizer) state to ``directory/name`` and returns the file's path.
 
         Args:
@@ -132,7 +136,8 @@ class BaseModel(nn.Module):
         return path
 
     @staticmethod
-    def backward_and_step(loss, optimizer, scaler=None):
+    def backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                          scaler: Optional["torch.amp.GradScaler"] = None) -> None:
         """Backpropagates ``loss`` and steps ``optimizer``; through ``scaler`` when one is given.
 
         With a ``torch.amp.GradScaler`` (mixed precision in float16, passed by the Trainer to
@@ -148,14 +153,14 @@ class BaseModel(nn.Module):
             scaler.step(optimizer)
             scaler.update()
 
-    def convert_state_dict(self, state_dict):
+    def convert_state_dict(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
         """Maps a state dict from another layout (e.g. an earlier release) to this model's keys.
 
         The default returns it unchanged; model families with renamed layers override it.
         """
         return state_dict
 
-    def restore_checkpoint(self, ckpt_file, optimizer=None):
+    def restore_checkpoint(self, ckpt_file: StrPath, optimizer: Optional[torch.optim.Optimizer] = None) -> int:
         """Restores model (and optimizer) state from ``ckpt_file``; returns its global step.
 
         Loads with ``weights_only=True`` (a checkpoint is data and cannot run code) and maps
