@@ -1,6 +1,7 @@
 """Under ``torchrun --max-restarts=1``, a rank killed mid-run makes every rank resume from the
 last complete checkpoint, and the final weights equal those of an uninterrupted run."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -17,9 +18,16 @@ def torchrun(log_dir, out, *args):
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "--max-restarts=1",
            "--monitor-interval=0.1", WORKER, str(log_dir), "5", "--out", str(out), *args]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return [torch.load(os.path.join(out, f"rank{r}.pt"), weights_only=True) for r in range(2)], proc.stdout
+    # a session of its own, so that on a timeout the workers go too, not only torchrun
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+    assert proc.returncode == 0, stdout[-3000:] + stderr[-5000:]
+    return [torch.load(os.path.join(out, f"rank{r}.pt"), weights_only=True) for r in range(2)], stdout
 
 
 def test_killed_rank_restarts_from_the_last_complete_checkpoint(tmp_path):
