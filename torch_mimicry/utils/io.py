@@ -30,6 +30,11 @@ def _atomic_write(path, write_fn, mode):
         pass
 
 
+def atomic_write(path, write_fn, mode="wb"):
+    """Calls ``write_fn(f)`` on a temporary file opened with ``mode``, then renames it to ``path``."""
+    _atomic_write(path, write_fn, mode)
+
+
 def atomic_torch_save(obj, path):
     """``torch.save(obj, path)`` through a temporary file and a rename."""
     _atomic_write(path, lambda f: torch.save(obj, f), "wb")

@@ -71,7 +71,10 @@ class TFInception:
 
     def run(self, batch):
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(batch, dtype=np.uint8), allow_pickle=False)
+        # uint8 images go through the graph's own resize; float32 ones (already resized to
+        # 299, e.g. by the 'clean' protocol) pass it unchanged.
+        dtype = np.float32 if np.asarray(batch).dtype == np.float32 else np.uint8
+        np.save(buf, np.ascontiguousarray(batch, dtype=dtype), allow_pickle=False)
         try:
             self._send(b"B", buf.getvalue())
         except BrokenPipeError:
