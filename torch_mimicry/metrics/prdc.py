@@ -50,12 +50,14 @@ def _no_tf32():
 
 
 class _Points:
-    """Rows of one set, centred on a shared point: float64 (exact checks) and float32 (fast pass)."""
+    """Rows of one set: as given in float64 (exact distances) and, centred on a point shared by
+    both sets (smaller norms, smaller float32 errors), in float32 (the fast pass)."""
 
     def __init__(self, x, centre, device):
-        self.x64 = torch.as_tensor(x, dtype=torch.float64).to(device) - centre
-        self.x32 = self.x64.to(torch.float32)
-        self.sq64 = (self.x64 * self.x64).sum(1)
+        self.x64 = torch.as_tensor(x, dtype=torch.float64).to(device)
+        centred = self.x64 - centre
+        self.x32 = centred.to(torch.float32)
+        self.sq64 = (centred * centred).sum(1)
         self.sq32 = self.sq64.to(torch.float32)
         self.n, self.dim = self.x64.shape
 
@@ -77,7 +79,8 @@ def _approx_sq_dists(a, b, rows, cols=slice(None)):
 
 
 def _exact_sq_dists(a, b, ia, ib):
-    """float64 squared distances of the pairs ``(a[ia[t]], b[ib[t]])`` from the differences."""
+    """float64 squared distances of the pairs ``(a[ia[t]], b[ib[t]])`` from the differences of the
+    rows as given (so distances equal in the input, such as ties on a grid, stay equal)."""
     out = torch.empty(ia.shape[0], dtype=torch.float64, device=a.x64.device)
     chunk = max(1, _EXACT_CHUNK_BYTES // (8 * a.dim))
     for s in range(0, ia.shape[0], chunk):
