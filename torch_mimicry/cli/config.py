@@ -268,12 +268,12 @@ def build_training(config):
     check_keys(config)
     device = _device(config)
     netG, netD = build_networks(config, device)
+    optD, optG = _optimizers(config, netG, netD)
     dataset = build_dataset(config)
     batch_size = int(config.get("batch_size", 64))
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True,
                                          num_workers=int(config.get("num_workers", 0)),
                                          drop_last=len(dataset) >= batch_size)
-    optD, optG = _optimizers(config, netG, netD)
     trainer_kwargs = dict(config.get("trainer") or {})
     trainer_kwargs["device"] = device
     trainer = Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader, **trainer_kwargs)

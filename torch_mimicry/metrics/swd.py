@@ -136,9 +136,12 @@ def sliced_wasserstein(a, b, dir_repeats=4, dirs_per_repeat=128, generator=None)
     for _ in range(dir_repeats):
         dirs = torch.randn(a.shape[1], dirs_per_repeat, generator=generator, dtype=torch.float64)
         dirs = (dirs / dirs.norm(dim=0, keepdim=True)).to(a.dtype)
-        pa = torch.sort(a @ dirs, dim=0).values
-        pb = torch.sort(b @ dirs, dim=0).values
-        total += float((pa - pb).abs().to(torch.float64).mean())
+        # one row per direction, sorted in place (numpy's vectorised sort is the fast one here)
+        pa = (dirs.t() @ a.t()).cpu().numpy()
+        pb = (dirs.t() @ b.t()).cpu().numpy()
+        pa.sort(axis=1)
+        pb.sort(axis=1)
+        total += float(np.abs(pa - pb).mean(dtype=np.float64))
     return total / dir_repeats
 
 
