@@ -74,7 +74,14 @@ def _tau(dim):
 
 def _approx_sq_dists(a, b, rows, cols=slice(None)):
     """float32 ``[r, c]`` squared distances ``|a_i|^2 + |b_j|^2 - 2 a_i.b_j``."""
-    d2 = torch.addmm(b.sq32[cols].unsqueeze(0), a.x32[rows], b.x32[cols].t(), beta=1.0, alpha=-2.0)
+    if a.x32.device.type == "cpu":
+        # -2 a b^T by the BLAS of scipy (OpenBLAS: the faster float32 product on the CPUs measured),
+        # computed as (b a^T)^T on the row-major arrays so that nothing is copied.
+        from scipy.linalg.blas import sgemm
+        prod = sgemm(-2.0, b.x32[cols].numpy().T, a.x32[rows].numpy().T, trans_a=1).T
+        d2 = torch.from_numpy(prod).add_(b.sq32[cols].unsqueeze(0))
+    else:
+        d2 = torch.addmm(b.sq32[cols].unsqueeze(0), a.x32[rows], b.x32[cols].t(), beta=1.0, alpha=-2.0)
     return d2.add_(a.sq32[rows].unsqueeze(1))
 
 
@@ -103,13 +110,58 @@ def _merge(best_v, best_i, rows, v, i):
     best_i[rows] = torch.gather(ii, 1, pos)
 
 
+class _Radii:
+    """Squared k-th neighbour distances of the rows of a set: known within ``delta`` of ``approx``
+    from the float32 pass, exact on demand (:meth:`exact`, computed once per row).
+
+    With ``t`` the true value of a row and ``e`` its error bound, ``|approx - t| <= e`` (an
+    order statistic moves no more than the values it is taken from); all rows at distance
+    ``<= t`` have approximate values ``<= approx + 2e``, so they are among the kept candidates
+    (unless the row overflows: more candidates than kept, then the whole row is recomputed),
+    and rows with approximate values ``< approx - 2e`` are surely nearer than ``t``: only the
+    rows in between need exact distances.
+    """
+
+    def __init__(self, p, k, best_v, best_i):
+        self.p, self.k, self.best_v, self.best_i = p, k, best_v, best_i
+        self.approx = best_v[:, k - 1].to(torch.float64)
+        self.delta = _tau(p.dim) * (p.sq64 + p.sq64.max())
+        self._exact = torch.full((p.n,), float("nan"), dtype=torch.float64, device=best_v.device)
+
+    def exact(self, rows=None):
+        """Exact values (float64) of ``rows`` (an index tensor; default all rows)."""
+        p, k, dev = self.p, self.k, self.best_v.device
+        rows = torch.arange(p.n, device=dev) if rows is None else rows
+        todo = torch.unique(rows[torch.isnan(self._exact[rows])])
+        if todo.numel():
+            v, idx = self.best_v[todo], self.best_i[todo]
+            t = v[:, k - 1:k]
+            band = (2.0 * _tau(p.dim)) * (p.sq32[todo] + p.sq32.max()).unsqueeze(1)
+            candidate = v <= t + band
+            below = v < t - band
+            ri, ci = (candidate & ~below).nonzero(as_tuple=True)
+            exact = torch.full(v.shape, float("inf"), dtype=torch.float64, device=dev)
+            exact[ri, ci] = _exact_sq_dists(p, p, todo[ri], idx[ri, ci])
+            rank = k - below.sum(1, keepdim=True)                              # >= 1: t is not below
+            values = torch.sort(exact, dim=1).values.gather(1, rank - 1).squeeze(1)
+            overflow = candidate[:, -1] & torch.tensor(v.shape[1] < p.n - 1, device=dev)
+            for pos in overflow.nonzero(as_tuple=True)[0].tolist():            # rare: the whole row, exactly
+                r = int(todo[pos])
+                cols = torch.arange(p.n, device=dev)
+                cols = cols[cols != r]
+                values[pos] = torch.kthvalue(_exact_sq_dists(p, p, torch.full_like(cols, r), cols), k).values
+            self._exact[todo] = values
+        return self._exact[rows]
+
+
 def _knn_sq_radii(p, k, block_bytes=BLOCK_BYTES):
-    """Exact squared k-th neighbour distances ``[n]`` (float64) of the rows of ``p`` (self excluded)."""
+    """:class:`_Radii`: the squared k-th neighbour distances of the rows of ``p`` (self excluded)."""
     n, dev = p.n, p.x64.device
     m = min(k + _MARGIN, n - 1)
     best_v = torch.full((n, m), float("inf"), dtype=torch.float32, device=dev)
     best_i = torch.zeros((n, m), dtype=torch.int64, device=dev)
-    rows_per_block = _block_rows(n, block_bytes)
+    # at least 16 row blocks (of >= 256 rows): the triangle computed is then about half the square
+    rows_per_block = min(_block_rows(n, block_bytes), max(256, -(-n // 16)))
     for start in range(0, n, rows_per_block):
         stop = min(n, start + rows_per_block)
         d2 = _approx_sq_dists(p, p, slice(start, stop), slice(start, None))   # [r, n - start]: upper part
@@ -119,26 +171,7 @@ def _knn_sq_radii(p, k, block_bytes=BLOCK_BYTES):
         if stop < n:                                                           # the lower part, by symmetry
             v, i = torch.topk(d2[:, stop - start:], min(m, stop - start), dim=0, largest=False)
             _merge(best_v, best_i, slice(stop, n), v.t(), i.t() + start)
-    # With t the true k-th distance of a row and e its error bound, all its rows at distance
-    # <= t have approximate values <= t_approx + 2e (so they are among the kept candidates
-    # unless the row overflows), and rows with approximate values < t_approx - 2e are surely
-    # nearer than t: only the rows in between need exact distances.
-    t_approx = best_v[:, k - 1:k]
-    band = (2.0 * _tau(p.dim)) * (p.sq32 + p.sq32.max()).unsqueeze(1)
-    candidate = best_v <= t_approx + band
-    below = best_v < t_approx - band
-    need = candidate & ~below
-    overflow = (candidate[:, -1] & torch.tensor(m < n - 1, device=dev)).nonzero(as_tuple=True)[0]
-    ri, ci = need.nonzero(as_tuple=True)
-    exact = torch.full((n, m), float("inf"), dtype=torch.float64, device=dev)
-    exact[ri, ci] = _exact_sq_dists(p, p, ri, best_i[ri, ci])
-    rank = k - below.sum(1, keepdim=True)                                      # >= 1: t_approx is not below
-    radii = torch.sort(exact, dim=1).values.gather(1, rank - 1).squeeze(1)
-    for r in overflow.tolist():                                                # rare: the whole row, exactly
-        cols = torch.arange(n, device=dev)
-        cols = cols[cols != r]
-        radii[r] = torch.kthvalue(_exact_sq_dists(p, p, torch.full_like(cols, r), cols), k).values
-    return radii
+    return _Radii(p, k, best_v, best_i)
 
 
 def _to_f32(x, direction):
@@ -150,12 +183,13 @@ def _to_f32(x, direction):
 
 class _Threshold:
     """The test ``d2 <= rho`` of float32 distances that err by at most ``err`` (float64 vectors,
-    per row or per column): ``d2 <= lo`` is certainly inside, ``d2 > hi`` certainly outside."""
+    per row or per column), ``rho`` a :class:`_Radii` known within ``delta``: ``d2 <= lo`` is
+    certainly inside, ``d2 > hi`` certainly outside; in between the exact values decide."""
 
-    def __init__(self, rho, err):
-        self.rho = rho
-        self.lo = _to_f32(rho - err, -1)
-        self.hi = _to_f32(rho + err, +1)
+    def __init__(self, radii, err):
+        self.radii = radii
+        self.lo = _to_f32(radii.approx - radii.delta - err, -1)
+        self.hi = _to_f32(radii.approx + radii.delta + err, +1)
 
 
 def _inside_pairs(d2, thr, a, b, row_start, per_row):
@@ -175,25 +209,24 @@ def _inside_pairs(d2, thr, a, b, row_start, per_row):
     if unsure.numel():
         ui, uj = ci[unsure], cj[unsure]
         exact = _exact_sq_dists(a, b, ui + row_start, uj)
-        rho = thr.rho[ui + row_start] if per_row else thr.rho[uj]
-        keep[unsure] = exact <= rho
+        keep[unsure] = exact <= thr.radii.exact(ui + row_start if per_row else uj)
     return ci[keep], cj[keep]
 
 
-def _cross_counts(real, fake, rho_real, rho_fake=None, block_bytes=BLOCK_BYTES):
+def _cross_counts(real, fake, radii_real, radii_fake=None, block_bytes=BLOCK_BYTES):
     """Counts over real rows (in blocks) x fake columns.
 
     Returns:
         dict: ``fake_in_real`` (bool ``[M]``: inside some real ball), ``fake_count`` (int
         ``[M]``: number of real balls holding it), ``real_covered`` (bool ``[N]``: its ball
-        holds a fake row) and, with ``rho_fake``, ``real_in_fake`` (bool ``[N]``: inside some
+        holds a fake row) and, with ``radii_fake``, ``real_in_fake`` (bool ``[N]``: inside some
         fake ball).
     """
     dev = real.x64.device
     tau = _tau(real.dim)
     # |d2_float32 - d2| <= tau (|a|^2 + |b|^2) <= tau (|a|^2 + max |b|^2): one bound per row / column.
-    in_real = _Threshold(rho_real, tau * (real.sq64 + fake.sq64.max()))
-    in_fake = None if rho_fake is None else _Threshold(rho_fake, tau * (fake.sq64 + real.sq64.max()))
+    in_real = _Threshold(radii_real, tau * (real.sq64 + fake.sq64.max()))
+    in_fake = None if radii_fake is None else _Threshold(radii_fake, tau * (fake.sq64 + real.sq64.max()))
     out = {"fake_in_real": torch.zeros(fake.n, dtype=torch.bool, device=dev),
            "fake_count": torch.zeros(fake.n, dtype=torch.int64, device=dev),
            "real_covered": torch.zeros(real.n, dtype=torch.bool, device=dev)}
@@ -286,7 +319,7 @@ def knn_radii(features, k, device=None, block_bytes=BLOCK_BYTES):
     device = torch.device(device if device is not None else "cpu")
     p = _Points(x, torch.from_numpy(x.mean(0)).to(device), device)
     with _no_tf32(), torch.no_grad():
-        return _knn_sq_radii(p, k, block_bytes).sqrt().cpu().numpy()
+        return _knn_sq_radii(p, k, block_bytes).exact().sqrt().cpu().numpy()
 
 
 def precision_recall_from_features(feat_real, feat_fake, k=3, device=None, block_bytes=BLOCK_BYTES):
