@@ -187,7 +187,7 @@ class _Threshold:
     certainly inside, ``d2 > hi`` certainly outside; in between the exact values decide."""
 
     def __init__(self, radii, err):
-        self.radii = radii
+        self.radii, self.err = radii, err
         self.lo = _to_f32(radii.approx - radii.delta - err, -1)
         self.hi = _to_f32(radii.approx + radii.delta + err, +1)
 
@@ -195,8 +195,9 @@ class _Threshold:
 def _inside_pairs(d2, thr, a, b, row_start, per_row):
     """Index pairs ``(i, j)`` (rows of the block, columns) with exact ``d2(a_i, b_j) <= rho``.
 
-    Only the candidates ``d2 <= hi`` are listed (few: the balls are small); those the float32
-    value cannot settle are recomputed exactly.
+    Only the candidates ``d2 <= hi`` are listed (few: the balls are small). Those the float32
+    value cannot settle against the approximate radius are compared with the exact radius of
+    their row / column; those still within the float32 error of it are recomputed exactly.
     """
     shape = (-1, 1) if per_row else (1, -1)
     rows = slice(row_start, row_start + d2.shape[0])
@@ -208,8 +209,15 @@ def _inside_pairs(d2, thr, a, b, row_start, per_row):
     unsure = (~keep).nonzero(as_tuple=True)[0]
     if unsure.numel():
         ui, uj = ci[unsure], cj[unsure]
-        exact = _exact_sq_dists(a, b, ui + row_start, uj)
-        keep[unsure] = exact <= thr.radii.exact(ui + row_start if per_row else uj)
+        who = ui + row_start if per_row else uj
+        rho, err = thr.radii.exact(who), thr.err[who]
+        value = d2[ui, uj].to(torch.float64)
+        inside = value + err <= rho
+        still = ~inside & (value - err <= rho)
+        if bool(still.any()):
+            si = still.nonzero(as_tuple=True)[0]
+            inside[si] = _exact_sq_dists(a, b, ui[si] + row_start, uj[si]) <= rho[si]
+        keep[unsure] = inside
     return ci[keep], cj[keep]
 
 

@@ -31,8 +31,15 @@ def _atomic_write(path, write_fn, mode):
 
 
 def atomic_write(path, write_fn, mode="wb"):
-    """Calls ``write_fn(f)`` on a temporary file opened with ``mode``, then renames it to ``path``."""
+    """Calls ``write_fn(f)`` on a temporary file opened with ``mode``, then renames it to ``path``.
+
+    The file gets the permissions of a newly created file (``0o666`` less the umask), not the
+    owner-only ones of the temporary file: reports, images and statistics are meant to be shared.
+    """
     _atomic_write(path, write_fn, mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def atomic_torch_save(obj, path):

@@ -225,14 +225,15 @@ def _html(run, train_charts, metric_items, grid_files, title):
     return "\n".join(parts) + "\n"
 
 
-def _overview_png(path, title, charts, grid_paths):
-    """The charts (two columns) and the image grids on one PNG."""
+def _overview_png(path, title, charts, grids):
+    """The charts (two columns) and the image grids (``[(caption, path)]``) on one PNG."""
     from PIL import Image, ImageDraw, ImageFont
     cw, ch, gap = 560, 300, 16
     cols = 2
     rows = (len(charts) + cols - 1) // cols
-    grids = [Image.open(p).convert("RGB") for p in grid_paths]
-    grid_h = max((g.height for g in grids), default=0)
+    captions = [c for c, _ in grids]
+    grids = [Image.open(p).convert("RGB") for _, p in grids]
+    grid_h = max((g.height for g in grids), default=0) + 24
     width = cols * cw + (cols + 1) * gap
     height = 56 + rows * (ch + gap) + (grid_h + 40 if grids else 0) + gap
     image = Image.new("RGB", (width, height), "white")
@@ -245,9 +246,14 @@ def _overview_png(path, title, charts, grid_paths):
     for i, chart in enumerate(charts):
         chart.draw(image, (gap + (i % cols) * (cw + gap), 56 + (i // cols) * (ch + gap)))
     x, y = gap, 56 + rows * (ch + gap) + 8
-    for g in grids:
-        image.paste(g, (x, y))
-        x += g.width + gap
+    try:
+        small = ImageFont.load_default(size=13)
+    except TypeError:  # pragma: no cover
+        small = font
+    for caption, g in zip(captions, grids):
+        draw.text((x, y), caption, fill=(51, 51, 51), font=small)
+        image.paste(g, (x, y + 22))
+        x += max(g.width, 200) + gap
     from torch_mimicry.utils.io import atomic_write
     atomic_write(path, lambda f: image.save(f, format="PNG"), "wb")
 
@@ -291,5 +297,6 @@ def write_report(log_dir, out_dir=None, png=None):
     atomic_write(page, lambda f: f.write(text.encode("utf-8")), "wb")
     if png is not None:
         _overview_png(png, title, train + [c for _, c, _, _ in metric_items],
-                      [os.path.join(out_dir, rel) for _, rel in grid_files.values()][:1])
+                      [(f"{label.replace('_', ' ')} at step {step}", os.path.join(out_dir, rel))
+                       for label, (step, rel) in grid_files.items()][:1])
     return page
