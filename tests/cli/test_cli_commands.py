@@ -39,16 +39,26 @@ def stand_in(monkeypatch, tmp_path):
     warnings.filterwarnings("ignore", message="FID from", category=UserWarning)
 
 
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """A 4-step run: checkpoints at 2 and 4, grids at 2 and 4, scalars every step."""
+    """A 4-step run: checkpoints at 2 and 4, grids at 2 and 4, scalars every step.
+
+    It runs as ``python -m torch_mimicry.cli`` in a child process: TensorBoard's writer may
+    import TensorFlow, which the metrics tests require to stay out of the test process.
+    """
     log_dir = str(tmp_path_factory.mktemp("cli") / "run")
-    argv = ["train", DEMO, "--log-dir", log_dir]
+    argv = [sys.executable, "-m", "torch_mimicry.cli", "train", DEMO, "--log-dir", log_dir]
     for o in ("trainer.num_steps=4", "trainer.save_steps=2", "trainer.vis_steps=2", "trainer.log_steps=1",
               "trainer.print_steps=4", "generator.ngf=8", "discriminator.ndf=8", "batch_size=4", "device=cpu",
               SYNTHETIC):
         argv += ["--set", o]
-    assert main(argv) == 0
+    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Training Ended" in proc.stdout
     return log_dir
 
 
@@ -161,15 +171,15 @@ def test_report_is_valid_html_with_existing_images(run, tmp_path, stand_in, caps
     assert overview.width > 1000 and overview.height > 600
     # the default folder is LOG_DIR/report
     assert main(["report", run]) == 0 and os.path.isfile(os.path.join(run, "report", "index.html"))
+    assert "tensorflow" not in sys.modules  # the event files are read without it
     capsys.readouterr()
     assert main(["report", str(tmp_path / "empty")]) == 1
     assert "not found" in capsys.readouterr().err
 
 
 def test_python_m_entry_point_and_console_script(tmp_path):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-m", "torch_mimicry.cli", "report", str(tmp_path / "none")],
-                          capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300)
+                          capture_output=True, text=True, env=_env(), cwd=str(tmp_path), timeout=300)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "mimicry: error:" in proc.stderr
     setup = open(os.path.join(ROOT, "setup.py")).read()
     assert '"mimicry = torch_mimicry.cli:main"' in setup

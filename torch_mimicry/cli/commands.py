@@ -61,10 +61,12 @@ def evaluate(args):
     device = _device(args.device)
     netG, config = _load_generator(args, device)
     kwargs = {"batch_size": args.batch_size, "verbose": not args.quiet}
-    for name in ("num_samples", "num_real_samples", "num_fake_samples", "split", "weights", "k", "splits",
-                 "num_subsets", "subset_size"):
+    for name in ("num_samples", "num_real_samples", "num_fake_samples", "split", "weights"):
         if getattr(args, name) is not None:
             kwargs[name] = getattr(args, name)
+    # options of one metric go to that metric only
+    only = {"k": ("precision_recall", "density_coverage"), "splits": ("inception_score",),
+            "num_subsets": ("kid",), "subset_size": ("kid",)}
     steps = {}
     if args.step:
         steps["evaluate_step"] = args.step
@@ -75,9 +77,10 @@ def evaluate(args):
             raise ValueError(f"--range expects START:END:INTERVAL integers; got {args.evaluate_range!r}.") from None
     for metric in args.metric:
         mkw = dict(kwargs)
+        mkw.update({n: getattr(args, n) for n, ms in only.items() if metric in ms and getattr(args, n) is not None})
         if metric != "swd":
             mkw.update(backend=args.backend, resize=args.resize)
-        if args.real_stats and metric != "inception_score":
+        if args.real_stats and metric in ("fid", "kid", "precision_recall", "density_coverage"):
             mkw["real_stats"] = args.real_stats
         elif metric != "inception_score":
             if args.dataset:
@@ -89,6 +92,9 @@ def evaluate(args):
                 mkw.update(dataset=name, dataset_root=args.dataset_root or root)
                 if extra:
                     mkw["dataset_kwargs"] = extra
+            else:
+                raise ValueError(f"{metric} needs real images and the run's configuration names no dataset: pass "
+                                 "--dataset NAME (with --dataset-root) or --real-stats FILE.")
         results = run(metric, netG, args.log_dir, num_runs=args.num_runs, start_seed=args.start_seed,
                       overwrite=args.overwrite, device=device, **steps, **mkw)
         for step, values in results.items():
