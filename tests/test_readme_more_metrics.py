@@ -8,7 +8,6 @@ import re
 import warnings
 
 import numpy as np
-import pytest
 import torch
 
 import torch_mimicry as mmc

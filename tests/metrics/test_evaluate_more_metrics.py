@@ -11,7 +11,7 @@ from torch_mimicry.metrics import swd as swd_lib
 from torch_mimicry.metrics.evaluation import generated_features
 from torch_mimicry.metrics.real_stats import dataset_identity, real_features
 
-from test_evaluate import RES, ImageSet, TinyGenerator, extractor, log_dir  # noqa: F401 (fixtures)
+from test_evaluate import ImageSet, TinyGenerator, extractor, log_dir  # noqa: F401 (fixtures)
 
 
 def kw(tmp_path, **extra):

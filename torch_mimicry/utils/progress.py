@@ -13,6 +13,7 @@ Example::
     for batch in progress(batches, total=len(batches), desc="features", unit="batch"):
         ...
 """
+import importlib.util
 import os
 import sys
 import time
@@ -47,9 +48,7 @@ def progress_enabled(enabled=None):
     env = os.environ.get("MIMICRY_PROGRESS", "").strip().lower()
     if env in ("0", "false", "no", "off"):
         return False
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("tqdm") is None:
         return False
     if env in ("1", "true", "yes", "on"):
         return True
