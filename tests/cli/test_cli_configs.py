@@ -15,7 +15,9 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 EXAMPLES = os.path.join(ROOT, "examples")
 CONFIGS = os.path.join(EXAMPLES, "configs")
 FAMILIES = sorted(os.path.basename(p)[:-len("_example.py")] for p in glob.glob(os.path.join(EXAMPLES, "*_example.py")))
-ALL = FAMILIES + ["demo", "ssgan_tutorial"]
+#: Every example script (example_cli.py is their shared code) and the name of its configuration.
+ALL = sorted(FAMILIES + [os.path.basename(p)[:-3] for p in glob.glob(os.path.join(EXAMPLES, "*.py"))
+                         if not p.endswith(("_example.py", "example_cli.py"))])
 sys.path.insert(0, EXAMPLES)  # example_cli, as when a script runs from examples/
 
 
@@ -31,9 +33,9 @@ def _config(name):
 
 
 def test_every_example_has_a_config():
-    assert len(FAMILIES) >= 8
-    shipped = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(CONFIGS, "*.yaml")))
-    assert shipped == sorted(ALL)
+    assert len(FAMILIES) >= 8 and {"demo", "ssgan_tutorial"} <= set(ALL)
+    shipped = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(CONFIGS, "*.yaml"))}
+    assert set(ALL) <= shipped, sorted(set(ALL) - shipped)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -49,7 +51,8 @@ def test_family_config_has_the_example_settings(family, monkeypatch):
     module.main([])
     args, hp = captured["args"], captured["hparams"]
     c = _config(family)
-    assert (c["family"], c["resolution"]) == (family, 32)
+    module = type(captured["netG"]).__module__  # torch_mimicry.nets.<family>.<family>_32
+    assert (c["family"], c["resolution"]) == (module.split(".")[2], 32)
     assert c["dataset"] == {"name": args.dataset, "root": args.dataset_dir}
     assert c["batch_size"] == hp["batch_size"] and c["num_workers"] == args.num_workers
     opt = c["optimizer"]
@@ -58,6 +61,10 @@ def test_family_config_has_the_example_settings(family, monkeypatch):
     t = c["trainer"]
     assert (t["n_dis"], t["num_steps"], t["lr_decay"], t["log_dir"]) == (hp["n_dis"], hp["num_steps"],
                                                                           hp["lr_decay"], args.log_dir)
+    for key in ("amp", "ema_decay", "ema_start"):  # the Trainer options an example sets
+        if key in hp:
+            value = {"true": True, "false": False}.get(str(hp[key]).lower(), hp[key])
+            assert t[key] == value, key
     g_cls, d_cls = cfg.network_classes(c)
     assert g_cls is type(captured["netG"]) and d_cls is type(captured["netD"])
     for role, net in (("generator", captured["netG"]), ("discriminator", captured["netD"])):
@@ -76,6 +83,22 @@ def test_tutorial_config_names_the_tutorial_classes():
     assert (c["batch_size"], c["trainer"]["n_dis"], c["trainer"]["num_steps"]) == (args.batch_size, args.n_dis,
                                                                                     args.num_steps)
     assert "lr_decay" not in c["trainer"] and c["optimizer"]["lr_D"] == 2e-4
+
+
+def test_quickstart_config_has_the_quickstart_settings():
+    if "quickstart" not in ALL:
+        pytest.skip("no examples/quickstart.py")
+    import inspect
+    quickstart = _load_example("quickstart")
+    defaults = {k: p.default for k, p in inspect.signature(quickstart.main).parameters.items()}
+    c = _config("quickstart")
+    assert (c["generator"]["ngf"], c["discriminator"]["ndf"]) == (defaults["ngf"], defaults["ndf"])
+    assert (c["trainer"]["num_steps"], c["trainer"]["log_dir"]) == (defaults["num_steps"], defaults["log_dir"])
+    source = inspect.getsource(quickstart.main)
+    for text in ('name="synthetic"', "batch_size=32", "n_dis=2", 'lr_decay="linear"', "2e-4, betas=(0.0, 0.9)"):
+        assert text in source, text  # the settings the configuration copies
+    assert (c["dataset"], c["batch_size"], c["trainer"]["n_dis"], c["trainer"]["lr_decay"]) == (
+        "synthetic", 32, 2, "linear")
 
 
 def _tiny(tmp_path, name):

@@ -12,20 +12,26 @@ Errors are reported on one line (``mimicry: error: ...``) with exit status 2 for
 command line and 1 for anything else; ``--traceback`` shows the full traceback instead.
 The commands import the library when they run, so ``--help`` is instant.
 """
+from __future__ import annotations
+
 import argparse
 import sys
+from typing import Any, List, NoReturn, Optional
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "commands", "config"]
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"mimicry: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _add_train(sub):
+from torch_mimicry.cli import commands, config  # noqa: E402  (stdlib-only imports at module level)
+
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser("train", help="train a GAN from a YAML / JSON configuration",
                        description="Train a GAN from a configuration (see examples/configs/). Running it again on "
                                    "the same log folder resumes the run.")
@@ -37,7 +43,7 @@ def _add_train(sub):
     p.add_argument("--dry-run", action="store_true", help="build the networks, data and Trainer, then stop")
 
 
-def _add_evaluate(sub):
+def _add_evaluate(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score the checkpoints of a run (FID, KID, IS, precision/recall, ...)",
                        description="Score generator checkpoints with mmc.metrics.evaluate; records go to "
                                    "LOG_DIR/metrics/<metric>.json with their protocol.")
@@ -70,7 +76,7 @@ def _add_evaluate(sub):
     p.add_argument("--quiet", action="store_true", help="print only the summary")
 
 
-def _add_sample(sub):
+def _add_sample(sub: Any) -> None:
     p = sub.add_parser("sample", help="write a grid of generated images", description="Write a PNG grid of "
                        "images from a checkpoint of a run.")
     p.add_argument("log_dir")
@@ -84,7 +90,7 @@ def _add_sample(sub):
     p.add_argument("--config", help="configuration of the run (default: LOG_DIR/config.json)")
 
 
-def _add_stats(sub):
+def _add_stats(sub: Any) -> None:
     p = sub.add_parser("stats", help="write reference statistics (mu, sigma) of a dataset",
                        description="Write the Inception pool3 statistics of a dataset as a TTUR-compatible .npz "
                                    "(mu, sigma) with its protocol, for evaluate --real-stats.")
@@ -104,7 +110,7 @@ def _add_stats(sub):
     p.add_argument("--device")
 
 
-def _add_report(sub):
+def _add_report(sub: Any) -> None:
     p = sub.add_parser("report", help="write an HTML report of a run",
                        description="Write a self-contained HTML page (with its PNG images next to it) showing the "
                                    "loss and learning-rate curves, the metric curves with their protocols and the "
@@ -114,7 +120,7 @@ def _add_report(sub):
     p.add_argument("--png", help="also write a PNG overview of the report to this file")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The ``mimicry`` argument parser."""
     parser = _Parser(prog="mimicry", description="torch_mimicry: train GANs, score them, and report on runs.")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
@@ -125,17 +131,16 @@ def build_parser():
     return parser
 
 
-def _one_line(error):
+def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split())
     if isinstance(error, KeyError) and len(error.args) == 1:
         text = f"missing key {error.args[0]!r}"
     return text or type(error).__name__
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     args = build_parser().parse_args(argv)
-    from torch_mimicry.cli import commands
     try:
         return int(getattr(commands, args.command)(args) or 0)
     except KeyboardInterrupt:

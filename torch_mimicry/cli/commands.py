@@ -1,18 +1,22 @@
 """The ``mimicry`` commands; each takes the parsed arguments and returns an exit status."""
+from __future__ import annotations
+
+import argparse
 import json
 import os
+from typing import Any, Dict, Optional, Tuple
 
 from torch_mimicry.cli import config as cfg
 
 __all__ = ["train", "evaluate", "sample", "stats", "report"]
 
 
-def _device(name):
+def _device(name: Optional[str]) -> Any:
     import torch
     return torch.device(name or ("cuda:0" if torch.cuda.is_available() else "cpu"))
 
 
-def train(args):
+def train(args: argparse.Namespace) -> int:
     """``mimicry train CONFIG``: builds the run of a configuration and trains (or resumes) it."""
     overrides = list(args.overrides) + ([f"trainer.log_dir={args.log_dir}"] if args.log_dir else [])
     config = cfg.apply_overrides(cfg.load_config(args.config), overrides)
@@ -34,7 +38,7 @@ def train(args):
     return 0
 
 
-def _latest_step(log_dir):
+def _latest_step(log_dir: str) -> int:
     from torch_mimicry.metrics import available_steps
     steps = available_steps(log_dir)
     if not steps:
@@ -42,13 +46,13 @@ def _latest_step(log_dir):
     return steps[-1]
 
 
-def _load_generator(args, device):
+def _load_generator(args: argparse.Namespace, device: Any) -> Tuple[Any, Dict[str, Any]]:
     given = cfg.apply_overrides(cfg.load_config(args.config), []) if args.config else None
     netG, config = cfg.build_generator(args.log_dir, config=given, device=device)
     return netG, config
 
 
-def evaluate(args):
+def evaluate(args: argparse.Namespace) -> int:
     """``mimicry evaluate LOG_DIR --metric M``: scores checkpoints, prints a summary per metric."""
     import numpy as np
 
@@ -107,7 +111,7 @@ def evaluate(args):
     return 0
 
 
-def sample(args):
+def sample(args: argparse.Namespace) -> int:
     """``mimicry sample LOG_DIR``: a PNG grid of ``--num`` images of a checkpoint."""
     import inspect
 
@@ -143,7 +147,7 @@ def sample(args):
     return 0
 
 
-def stats(args):
+def stats(args: argparse.Namespace) -> int:
     """``mimicry stats DATASET -o FILE``: reference statistics of a dataset."""
     from torch_mimicry import __version__
     from torch_mimicry.datasets import DATASET_NAMES
@@ -175,7 +179,7 @@ def stats(args):
     return 0
 
 
-def report(args):
+def report(args: argparse.Namespace) -> int:
     """``mimicry report LOG_DIR``: the HTML report of a run."""
     from torch_mimicry.utils.report import write_report
     page = write_report(args.log_dir, args.output, png=args.png)

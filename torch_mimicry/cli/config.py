@@ -24,11 +24,17 @@ The optimizer is any ``torch.optim`` class (``type``, default ``Adam``) with lea
 ``lr_D`` and ``lr_G``; its other keys are the optimizer's keyword arguments. Every key of
 ``trainer`` goes to the Trainer as is, so its options need no change here.
 """
+from __future__ import annotations
+
 import copy
 import importlib
 import importlib.util
 import json
 import os
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+#: A configuration: the parsed YAML / JSON mapping.
+Config = Dict[str, Any]
 
 __all__ = ["ConfigError", "TOP_LEVEL_KEYS", "load_config", "apply_overrides", "parse_value", "network_classes",
            "build_training", "families", "RUN_CONFIG_FILE", "save_run_config", "load_run_config",
@@ -49,10 +55,10 @@ class ConfigError(ValueError):
     """A configuration that cannot be used; the message says what to change."""
 
 
-def parse_value(text):
+def parse_value(text: str) -> Any:
     """A ``--set`` value: YAML / JSON scalars and lists (``1``, ``2e-4``, ``null``, ``[0, 0.9]``), else the text."""
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
         return yaml.safe_load(text)
     except ImportError:  # pragma: no cover
         try:
@@ -63,7 +69,7 @@ def parse_value(text):
         return text
 
 
-def load_config(path):
+def load_config(path: str) -> Config:
     """The configuration in ``path`` (``.yaml`` / ``.yml`` or ``.json``), as a dict."""
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -94,7 +100,7 @@ def load_config(path):
     return config
 
 
-def apply_overrides(config, overrides):
+def apply_overrides(config: Config, overrides: Optional[Iterable[str]]) -> Config:
     """Applies ``KEY.SUB=VALUE`` strings (``--set``) to a copy of ``config``."""
     config = copy.deepcopy(config)
     for item in overrides or ():
@@ -113,7 +119,7 @@ def apply_overrides(config, overrides):
     return config
 
 
-def families():
+def families() -> List[str]:
     """Names of the GAN families in ``torch_mimicry.nets``."""
     import pkgutil
 
@@ -121,7 +127,7 @@ def families():
     return sorted(m.name for m in pkgutil.iter_modules(nets.__path__) if m.ispkg and m.name not in _NOT_FAMILIES)
 
 
-def _import_class(spec, base_dir):
+def _import_class(spec: Any, base_dir: str) -> type:
     """``package.module:Class`` or ``path/to/file.py:Class`` (relative to ``base_dir``)."""
     if not isinstance(spec, str) or ":" not in spec:
         raise ConfigError(f"class must be 'package.module:Class' or 'path/file.py:Class'; got {spec!r}.")
@@ -132,6 +138,8 @@ def _import_class(spec, base_dir):
             raise ConfigError(f"class {spec!r}: file {path!r} not found.")
         module_name = "mimicry_config_" + os.path.splitext(os.path.basename(path))[0]
         module_spec = importlib.util.spec_from_file_location(module_name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise ConfigError(f"class {spec!r}: {path!r} cannot be imported.")
         module = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
     else:
@@ -145,7 +153,7 @@ def _import_class(spec, base_dir):
     return cls
 
 
-def network_classes(config):
+def network_classes(config: Config) -> Tuple[type, type]:
     """``(generator class, discriminator class)`` named by the configuration."""
     base_dir = os.path.dirname(config.get("_path", os.path.join(os.getcwd(), "x")))
     chosen = {}
@@ -176,11 +184,11 @@ def network_classes(config):
     return chosen.get("generator", found["generator"]), chosen.get("discriminator", found["discriminator"])
 
 
-def _network_kwargs(config, role):
+def _network_kwargs(config: Config, role: str) -> Dict[str, Any]:
     return {k: v for k, v in (config.get(role) or {}).items() if k != "class"}
 
 
-def dataset_spec(config):
+def dataset_spec(config: Config) -> Tuple[str, Optional[str], Dict[str, Any]]:
     """``(name, root, keyword arguments)`` of the configuration's dataset."""
     spec = config.get("dataset")
     if spec is None:
@@ -196,20 +204,20 @@ def dataset_spec(config):
     return name, root, spec
 
 
-def build_dataset(config):
+def build_dataset(config: Config) -> Any:
     """The training Dataset of the configuration."""
     from torch_mimicry.datasets import load_dataset
     name, root, kwargs = dataset_spec(config)
     return load_dataset(root, name, **kwargs)
 
 
-def _device(config):
+def _device(config: Config) -> Any:
     import torch
     device = (config.get("trainer") or {}).get("device", config.get("device"))
     return torch.device(device or ("cuda:0" if torch.cuda.is_available() else "cpu"))
 
 
-def build_networks(config, device=None):
+def build_networks(config: Config, device: Any = None) -> Tuple[Any, Any]:
     """``(netG, netD)`` built from the configuration (seeded by ``seed`` when given)."""
     import torch
     g_cls, d_cls = network_classes(config)
@@ -226,7 +234,7 @@ def build_networks(config, device=None):
     return netG, netD
 
 
-def _optimizers(config, netG, netD):
+def _optimizers(config: Config, netG: Any, netD: Any) -> Tuple[Any, Any]:
     import torch
     spec = dict(config.get("optimizer") or {})
     kind = spec.pop("type", "Adam")
@@ -245,7 +253,8 @@ def _optimizers(config, netG, netD):
         raise ConfigError(f"optimizer {kind}: {e}.") from None
 
 
-def check_keys(config):
+def check_keys(config: Config) -> None:
+    """Raises ConfigError for an unknown top-level key or a ``trainer`` that is not a mapping."""
     unknown = sorted(k for k in config if k not in TOP_LEVEL_KEYS and not k.startswith("_"))
     if unknown:
         raise ConfigError(f"Unknown configuration key(s) {', '.join(unknown)}; accepted: {', '.join(TOP_LEVEL_KEYS)} "
@@ -255,7 +264,7 @@ def check_keys(config):
         raise ConfigError(f"trainer must be a mapping of Trainer keyword arguments; got {trainer!r}.")
 
 
-def build_training(config):
+def build_training(config: Config) -> Tuple[Any, Any, Any]:
     """``(trainer, netG, netD)`` for a configuration: networks, dataset, loader, optimizers, Trainer.
 
     Raises:
@@ -280,13 +289,13 @@ def build_training(config):
     return trainer, netG, netD
 
 
-def save_run_config(log_dir, config):
+def save_run_config(log_dir: str, config: Config) -> None:
     """Writes the resolved configuration to ``log_dir/config.json`` (atomically)."""
     from torch_mimicry.utils.io import atomic_json_dump
     atomic_json_dump(config, os.path.join(os.fspath(log_dir), RUN_CONFIG_FILE))
 
 
-def load_run_config(log_dir):
+def load_run_config(log_dir: str) -> Optional[Config]:
     """The configuration ``mimicry train`` left in ``log_dir``, or None."""
     path = os.path.join(os.fspath(log_dir), RUN_CONFIG_FILE)
     if not os.path.isfile(path):
@@ -298,7 +307,7 @@ def load_run_config(log_dir):
             raise ConfigError(f"{path} is not valid JSON ({e}).") from None
 
 
-def _from_params(log_dir):
+def _from_params(log_dir: str) -> Optional[Config]:
     """A configuration rebuilt from ``params.json`` (runs not started by ``mimicry train``)."""
     path = os.path.join(os.fspath(log_dir), "params.json")
     if not os.path.isfile(path):
@@ -318,7 +327,7 @@ def _from_params(log_dir):
     return None
 
 
-def build_generator(log_dir, config=None, device=None):
+def build_generator(log_dir: str, config: Optional[Config] = None, device: Any = None) -> Tuple[Any, Config]:
     """The generator of a run (from ``config``, ``log_dir/config.json`` or ``log_dir/params.json``).
 
     Returns:

@@ -18,8 +18,10 @@ a few pairs in a million) and every k-th neighbour radius are recomputed exactly
 from the feature differences, so the results are those of the float64 definitions above.
 Self-distances are computed for one triangle only.
 """
-import collections
+from __future__ import annotations
+
 import contextlib
+from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -29,8 +31,21 @@ from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
 __all__ = ["PrecisionRecall", "DensityCoverage", "ManifoldScorer", "precision_recall_from_features",
            "density_coverage_from_features", "knn_radii"]
 
-PrecisionRecall = collections.namedtuple("PrecisionRecall", "precision recall")
-DensityCoverage = collections.namedtuple("DensityCoverage", "density coverage")
+class PrecisionRecall(NamedTuple):
+    """Improved precision and recall, each in [0, 1]."""
+    precision: float
+    recall: float
+
+
+class DensityCoverage(NamedTuple):
+    """Density (>= 0, about 1 for matching distributions) and coverage (in [0, 1])."""
+    density: float
+    coverage: float
+
+
+#: Features accepted by the functions: ``[N, D]`` numpy arrays or torch tensors.
+Features = Union[np.ndarray, torch.Tensor]
+Device = Union[str, torch.device, None]
 
 #: Bytes of one float32 block of distances (the temporaries of a block take about 4 times this).
 BLOCK_BYTES = 32 * 2**20
@@ -40,7 +55,7 @@ _EXACT_CHUNK_BYTES = 32 * 2**20
 
 
 @contextlib.contextmanager
-def _no_tf32():
+def _no_tf32() -> Iterator[None]:
     flag = torch.backends.cuda.matmul.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = False
     try:
@@ -53,7 +68,7 @@ class _Points:
     """Rows of one set: as given in float64 (exact distances) and, centred on a point shared by
     both sets (smaller norms, smaller float32 errors), in float32 (the fast pass)."""
 
-    def __init__(self, x, centre, device):
+    def __init__(self, x: Features, centre: torch.Tensor, device: torch.device) -> None:
         self.x64 = torch.as_tensor(x, dtype=torch.float64).to(device)
         centred = self.x64 - centre
         self.x32 = centred.to(torch.float32)
@@ -62,7 +77,7 @@ class _Points:
         self.n, self.dim = self.x64.shape
 
 
-def _tau(dim):
+def _tau(dim: int) -> float:
     """Error bound factor: ``|d2_float32 - d2| <= tau * (|a|^2 + |b|^2)`` for rows a, b.
 
     The float32 dot product of ``dim`` terms errs by at most ``gamma_dim * sum|a_k b_k|``
@@ -72,7 +87,7 @@ def _tau(dim):
     return 1.01 * (dim + 8) * _UNIT_ROUNDOFF
 
 
-def _approx_sq_dists(a, b, rows, cols=slice(None)):
+def _approx_sq_dists(a: _Points, b: _Points, rows: slice, cols: slice = slice(None)) -> torch.Tensor:
     """float32 ``[r, c]`` squared distances ``|a_i|^2 + |b_j|^2 - 2 a_i.b_j``."""
     if a.x32.device.type == "cpu":
         # -2 a b^T by the BLAS of scipy (OpenBLAS: the faster float32 product on the CPUs measured),
@@ -85,7 +100,7 @@ def _approx_sq_dists(a, b, rows, cols=slice(None)):
     return d2.add_(a.sq32[rows].unsqueeze(1))
 
 
-def _exact_sq_dists(a, b, ia, ib):
+def _exact_sq_dists(a: _Points, b: _Points, ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
     """float64 squared distances of the pairs ``(a[ia[t]], b[ib[t]])`` from the differences of the
     rows as given (so distances equal in the input, such as ties on a grid, stay equal)."""
     out = torch.empty(ia.shape[0], dtype=torch.float64, device=a.x64.device)
@@ -97,11 +112,11 @@ def _exact_sq_dists(a, b, ia, ib):
     return out
 
 
-def _block_rows(num_cols, block_bytes):
+def _block_rows(num_cols: int, block_bytes: int) -> int:
     return max(1, min(int(block_bytes // (4 * max(num_cols, 1))), 1 << 16))
 
 
-def _merge(best_v, best_i, rows, v, i):
+def _merge(best_v: torch.Tensor, best_i: torch.Tensor, rows: slice, v: torch.Tensor, i: torch.Tensor) -> None:
     """Keeps the smallest ``best_v.shape[1]`` of the stored and new candidates of ``rows``."""
     vv = torch.cat([best_v[rows], v], 1)
     ii = torch.cat([best_i[rows], i], 1)
@@ -122,13 +137,13 @@ class _Radii:
     rows in between need exact distances.
     """
 
-    def __init__(self, p, k, best_v, best_i):
+    def __init__(self, p: _Points, k: int, best_v: torch.Tensor, best_i: torch.Tensor) -> None:
         self.p, self.k, self.best_v, self.best_i = p, k, best_v, best_i
         self.approx = best_v[:, k - 1].to(torch.float64)
         self.delta = _tau(p.dim) * (p.sq64 + p.sq64.max())
         self._exact = torch.full((p.n,), float("nan"), dtype=torch.float64, device=best_v.device)
 
-    def exact(self, rows=None):
+    def exact(self, rows: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Exact values (float64) of ``rows`` (an index tensor; default all rows)."""
         p, k, dev = self.p, self.k, self.best_v.device
         rows = torch.arange(p.n, device=dev) if rows is None else rows
@@ -154,7 +169,7 @@ class _Radii:
         return self._exact[rows]
 
 
-def _knn_sq_radii(p, k, block_bytes=BLOCK_BYTES):
+def _knn_sq_radii(p: _Points, k: int, block_bytes: int = BLOCK_BYTES) -> _Radii:
     """:class:`_Radii`: the squared k-th neighbour distances of the rows of ``p`` (self excluded)."""
     n, dev = p.n, p.x64.device
     m = min(k + _MARGIN, n - 1)
@@ -174,7 +189,7 @@ def _knn_sq_radii(p, k, block_bytes=BLOCK_BYTES):
     return _Radii(p, k, best_v, best_i)
 
 
-def _to_f32(x, direction):
+def _to_f32(x: torch.Tensor, direction: int) -> torch.Tensor:
     """float64 ``x`` as float32 rounded towards ``direction`` (+1: up, -1: down)."""
     y = x.to(torch.float32)
     off = (y.to(torch.float64) < x) if direction > 0 else (y.to(torch.float64) > x)
@@ -186,13 +201,14 @@ class _Threshold:
     per row or per column), ``rho`` a :class:`_Radii` known within ``delta``: ``d2 <= lo`` is
     certainly inside, ``d2 > hi`` certainly outside; in between the exact values decide."""
 
-    def __init__(self, radii, err):
+    def __init__(self, radii: _Radii, err: torch.Tensor) -> None:
         self.radii, self.err = radii, err
         self.lo = _to_f32(radii.approx - radii.delta - err, -1)
         self.hi = _to_f32(radii.approx + radii.delta + err, +1)
 
 
-def _inside_pairs(d2, thr, a, b, row_start, per_row):
+def _inside_pairs(d2: torch.Tensor, thr: _Threshold, a: _Points, b: _Points, row_start: int,
+                  per_row: bool) -> Tuple[torch.Tensor, torch.Tensor]:
     """Index pairs ``(i, j)`` (rows of the block, columns) with exact ``d2(a_i, b_j) <= rho``.
 
     Only the candidates ``d2 <= hi`` are listed (few: the balls are small). Those the float32
@@ -221,7 +237,8 @@ def _inside_pairs(d2, thr, a, b, row_start, per_row):
     return ci[keep], cj[keep]
 
 
-def _cross_counts(real, fake, radii_real, radii_fake=None, block_bytes=BLOCK_BYTES):
+def _cross_counts(real: _Points, fake: _Points, radii_real: _Radii, radii_fake: Optional[_Radii] = None,
+                  block_bytes: int = BLOCK_BYTES) -> Dict[str, torch.Tensor]:
     """Counts over real rows (in blocks) x fake columns.
 
     Returns:
@@ -253,7 +270,7 @@ def _cross_counts(real, fake, radii_real, radii_fake=None, block_bytes=BLOCK_BYT
     return out
 
 
-def _check_k(k, n_real, n_fake):
+def _check_k(k: Any, n_real: int, n_fake: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive int (nearest neighbours); got {k!r}.")
     for name, n in (("feat_real", n_real), ("feat_fake", n_fake)):
@@ -275,26 +292,26 @@ class ManifoldScorer:
         block_bytes (int): bytes of one float32 block of distances.
     """
 
-    def __init__(self, feat_real, device=None, block_bytes=BLOCK_BYTES):
+    def __init__(self, feat_real: Features, device: Device = None, block_bytes: int = BLOCK_BYTES) -> None:
         x = as_float64_2d(feat_real, "feat_real")
         self.device = torch.device(device if device is not None else "cpu")
         self.block_bytes = int(block_bytes)
         self._centre = torch.from_numpy(x.mean(0)).to(self.device)
         self.real = _Points(x, self._centre, self.device)
-        self._rho_real = {}
+        self._rho_real: Dict[int, _Radii] = {}
 
-    def _fake(self, feat_fake, k):
+    def _fake(self, feat_fake: Features, k: int) -> Tuple[_Points, int]:
         y = as_float64_2d(feat_fake, "feat_fake")
         check_same_dim(self.real.x64, y, "feat_real", "feat_fake")
         k = _check_k(k, self.real.n, y.shape[0])
         return _Points(y, self._centre, self.device), k
 
-    def _real_radii(self, k):
+    def _real_radii(self, k: int) -> _Radii:
         if k not in self._rho_real:
             self._rho_real[k] = _knn_sq_radii(self.real, k, self.block_bytes)
         return self._rho_real[k]
 
-    def precision_recall(self, feat_fake, k=3):
+    def precision_recall(self, feat_fake: Features, k: int = 3) -> PrecisionRecall:
         """:class:`PrecisionRecall` of ``feat_fake`` ``[M, D]``."""
         fake, k = self._fake(feat_fake, k)
         with _no_tf32(), torch.no_grad():
@@ -302,7 +319,7 @@ class ManifoldScorer:
             c = _cross_counts(self.real, fake, self._real_radii(k), rho_fake, self.block_bytes)
         return PrecisionRecall(float(c["fake_in_real"].double().mean()), float(c["real_in_fake"].double().mean()))
 
-    def density_coverage(self, feat_fake, k=5):
+    def density_coverage(self, feat_fake: Features, k: int = 5) -> DensityCoverage:
         """:class:`DensityCoverage` of ``feat_fake`` ``[M, D]``."""
         fake, k = self._fake(feat_fake, k)
         with _no_tf32(), torch.no_grad():
@@ -311,7 +328,7 @@ class ManifoldScorer:
         return DensityCoverage(density, float(c["real_covered"].double().mean()))
 
 
-def knn_radii(features, k, device=None, block_bytes=BLOCK_BYTES):
+def knn_radii(features: Features, k: int, device: Device = None, block_bytes: int = BLOCK_BYTES) -> np.ndarray:
     """Distance of each row to its k-th nearest other row (the radius of its k-NN ball).
 
     Args:
@@ -330,7 +347,8 @@ def knn_radii(features, k, device=None, block_bytes=BLOCK_BYTES):
         return _knn_sq_radii(p, k, block_bytes).exact().sqrt().cpu().numpy()
 
 
-def precision_recall_from_features(feat_real, feat_fake, k=3, device=None, block_bytes=BLOCK_BYTES):
+def precision_recall_from_features(feat_real: Features, feat_fake: Features, k: int = 3, device: Device = None,
+                                   block_bytes: int = BLOCK_BYTES) -> PrecisionRecall:
     """Improved precision and recall (Kynkaanniemi et al. 2019) of ``feat_fake`` against ``feat_real``.
 
     Args:
@@ -349,7 +367,8 @@ def precision_recall_from_features(feat_real, feat_fake, k=3, device=None, block
     return ManifoldScorer(feat_real, device, block_bytes).precision_recall(feat_fake, k)
 
 
-def density_coverage_from_features(feat_real, feat_fake, k=5, device=None, block_bytes=BLOCK_BYTES):
+def density_coverage_from_features(feat_real: Features, feat_fake: Features, k: int = 5, device: Device = None,
+                                   block_bytes: int = BLOCK_BYTES) -> DensityCoverage:
     """Density and coverage (Naeem et al. 2020) of ``feat_fake`` against ``feat_real``.
 
     Args:

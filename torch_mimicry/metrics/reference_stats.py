@@ -14,11 +14,15 @@ Accepted ``.npz`` files:
 A file is checked when it is read: ``mu`` and ``sigma`` of matching dimension, finite,
 ``sigma`` symmetric; the SHA-256 of its bytes identifies it in score records.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import os
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
+import torch
 
 from torch_mimicry.utils.io import atomic_write
 
@@ -29,7 +33,7 @@ __all__ = ["ReferenceStats", "load_reference_stats", "save_reference_stats", "fi
 SYMMETRY_RTOL = 1e-6
 
 
-def _sha256(path):
+def _sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -51,31 +55,34 @@ class ReferenceStats:
         protocol (dict or None): how the file was made, when recorded.
     """
 
-    def __init__(self, path, sha256, fmt, mu, sigma, features=None, num_samples=None, protocol=None):
+    def __init__(self, path: str, sha256: str, fmt: str, mu: np.ndarray, sigma: np.ndarray,
+                 features: Optional[np.ndarray] = None, num_samples: Optional[int] = None,
+                 protocol: Optional[Dict[str, Any]] = None) -> None:
         self.path, self.sha256, self.format = path, sha256, fmt
         self.mu, self.sigma, self.features = mu, sigma, features
         self.num_samples, self.protocol = num_samples, protocol
 
     @property
-    def dim(self):
+    def dim(self) -> int:
+        """Feature dimension D."""
         return int(self.mu.shape[0])
 
-    def record(self):
+    def record(self) -> Dict[str, Any]:
         """What score records keep of the file: its name, hash, format and sample count."""
         return {"file": os.path.basename(self.path), "sha256": self.sha256, "format": self.format,
                 "num_samples": self.num_samples}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ReferenceStats({self.path!r}, format={self.format!r}, dim={self.dim}, "
                 f"num_samples={self.num_samples}, sha256={self.sha256[:12]}...)")
 
 
-def _statistics(features):
+def _statistics(features: Union[np.ndarray, torch.Tensor]) -> Any:
     from torch_mimicry.metrics.fid import feature_statistics
     return feature_statistics(features)
 
 
-def _check(path, mu, sigma, expected_dim):
+def _check(path: str, mu: np.ndarray, sigma: np.ndarray, expected_dim: Optional[int]) -> None:
     if mu.ndim != 1:
         raise ValueError(f"{path}: 'mu' must be a vector [D]; got shape {mu.shape}.")
     d = mu.shape[0]
@@ -94,7 +101,7 @@ def _check(path, mu, sigma, expected_dim):
                          f"{scale:.3g}); a covariance matrix is. The file is not a statistics file or is damaged.")
 
 
-def load_reference_stats(path, expected_dim=None):
+def load_reference_stats(path: Union[str, "os.PathLike[str]"], expected_dim: Optional[int] = None) -> ReferenceStats:
     """Reads and checks a reference statistics file (see the module docstring for the formats).
 
     Args:
@@ -157,7 +164,8 @@ def load_reference_stats(path, expected_dim=None):
                           protocol=protocol)
 
 
-def save_reference_stats(path, features, protocol=None, keep_features=False):
+def save_reference_stats(path: Union[str, "os.PathLike[str]"], features: Union[np.ndarray, torch.Tensor],
+                         protocol: Optional[Dict[str, Any]] = None, keep_features: bool = False) -> str:
     """Writes the statistics of ``features`` as a TTUR-compatible ``.npz`` file (atomically).
 
     Args:
@@ -186,7 +194,7 @@ def save_reference_stats(path, features, protocol=None, keep_features=False):
     return path
 
 
-def fid_from_reference(reference, feat_fake):
+def fid_from_reference(reference: Union[str, ReferenceStats], feat_fake: Union[np.ndarray, torch.Tensor]) -> float:
     """FID of generated features against a reference statistics file.
 
     Args:

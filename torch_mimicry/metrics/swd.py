@@ -15,6 +15,10 @@ of the projections (the mean absolute difference of the sorted projections); the
 equal sizes. Values are reported times 1000, per level (keys are the resolutions as
 strings) and as their average (``'avg'``), as in ProGAN's tables.
 """
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -30,7 +34,7 @@ _BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], dtype=torch.float64)
 _SCALE = 1e3
 
 
-def pyramid_resolutions(resolution, min_resolution=16):
+def pyramid_resolutions(resolution: int, min_resolution: int = 16) -> List[int]:
     """Resolutions of the pyramid levels: ``resolution``, halved while >= ``min_resolution``.
 
     Raises:
@@ -49,7 +53,7 @@ def pyramid_resolutions(resolution, min_resolution=16):
     return levels
 
 
-def _filter(x, gain=1.0):
+def _filter(x: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
     """5x5 binomial blur of ``[N, C, H, W]`` with mirrored borders (``d c b | a b c d | c b a``)."""
     k1 = (_BINOMIAL / 16.0).to(x.dtype)
     k2 = (k1[:, None] * k1[None, :] * gain).to(x.device)
@@ -58,18 +62,18 @@ def _filter(x, gain=1.0):
     return F.conv2d(xp, k2.expand(c, 1, 5, 5), groups=c)
 
 
-def _down(x):
+def _down(x: torch.Tensor) -> torch.Tensor:
     return _filter(x)[:, :, ::2, ::2]
 
 
-def _up(x):
+def _up(x: torch.Tensor) -> torch.Tensor:
     n, c, h, w = x.shape
     z = torch.zeros(n, c, 2 * h, 2 * w, dtype=x.dtype, device=x.device)
     z[:, :, ::2, ::2] = x
     return _filter(z, gain=4.0)
 
 
-def laplacian_pyramid(images, num_levels):
+def laplacian_pyramid(images: torch.Tensor, num_levels: int) -> List[torch.Tensor]:
     """Laplacian pyramid of ``images`` ``[N, C, H, W]`` (float); finest level first.
 
     Returns:
@@ -85,7 +89,8 @@ def laplacian_pyramid(images, num_levels):
     return levels
 
 
-def swd_descriptors(images, nhood_size=7, nhoods_per_image=128, min_resolution=16, generator=None):
+def swd_descriptors(images: torch.Tensor, nhood_size: int = 7, nhoods_per_image: int = 128, min_resolution: int = 16,
+                    generator: Optional[torch.Generator] = None) -> List[torch.Tensor]:
     """Neighbourhood descriptors of each pyramid level of one batch.
 
     Args:
@@ -117,7 +122,7 @@ def swd_descriptors(images, nhood_size=7, nhoods_per_image=128, min_resolution=1
     return out
 
 
-def normalize_descriptors(desc):
+def normalize_descriptors(desc: torch.Tensor) -> torch.Tensor:
     """``[M, 3, k, k]`` descriptors with each channel at mean 0 and std 1 (ddof 0) over the
     set, flattened to ``[M, 3 k k]`` float32."""
     d = desc.to(torch.float64)
@@ -127,7 +132,8 @@ def normalize_descriptors(desc):
     return d.reshape(d.shape[0], -1).to(torch.float32)
 
 
-def sliced_wasserstein(a, b, dir_repeats=4, dirs_per_repeat=128, generator=None):
+def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, dir_repeats: int = 4, dirs_per_repeat: int = 128,
+                       generator: Optional[torch.Generator] = None) -> float:
     """Mean 1-D Wasserstein-1 distance of ``a`` and ``b`` (``[M, D]`` each) over random unit directions."""
     if a.shape != b.shape:
         raise ValueError(f"sliced_wasserstein needs sets of equal shape; got {tuple(a.shape)} and {tuple(b.shape)} "
@@ -145,14 +151,16 @@ def sliced_wasserstein(a, b, dir_repeats=4, dirs_per_repeat=128, generator=None)
     return total / dir_repeats
 
 
-def swd_from_descriptors(real_levels, fake_levels, resolutions, dir_repeats=4, dirs_per_repeat=128, seed=0):
+def swd_from_descriptors(real_levels: Sequence[torch.Tensor], fake_levels: Sequence[torch.Tensor],
+                         resolutions: Sequence[int], dir_repeats: int = 4, dirs_per_repeat: int = 128,
+                         seed: int = 0) -> Dict[str, float]:
     """SWD x 1e3 per level and their average from per-level descriptors (:func:`swd_descriptors`).
 
     Returns:
         dict: ``{'<resolution>': value, ..., 'avg': mean over levels}`` (floats).
     """
     gen = torch.Generator().manual_seed(int(seed))
-    scores = {}
+    scores: Dict[str, float] = {}
     for real, fake, res in zip(real_levels, fake_levels, resolutions):
         d = sliced_wasserstein(normalize_descriptors(real), normalize_descriptors(fake), dir_repeats,
                                dirs_per_repeat, generator=gen)
@@ -161,7 +169,7 @@ def swd_from_descriptors(real_levels, fake_levels, resolutions, dir_repeats=4, d
     return scores
 
 
-def _as_uint8(images):
+def _as_uint8(images: torch.Tensor) -> torch.Tensor:
     if images.dtype == torch.uint8:
         return images
     if not images.is_floating_point():
@@ -169,8 +177,9 @@ def _as_uint8(images):
     return torch.round((images.detach().float() + 1.0) * 127.5).clamp_(0, 255).to(torch.uint8)
 
 
-def swd_from_images(real_images, fake_images, seed=0, nhood_size=7, nhoods_per_image=128, dir_repeats=4,
-                    dirs_per_repeat=128, min_resolution=16):
+def swd_from_images(real_images: torch.Tensor, fake_images: torch.Tensor, seed: int = 0, nhood_size: int = 7,
+                    nhoods_per_image: int = 128, dir_repeats: int = 4, dirs_per_repeat: int = 128,
+                    min_resolution: int = 16) -> Dict[str, float]:
     """Multi-scale SWD x 1e3 between two image sets of equal size.
 
     Args:

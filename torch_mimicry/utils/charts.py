@@ -4,8 +4,13 @@ A :class:`LineChart` holds series of ``(x, y)`` points, each optionally with a b
 ``(low, high)`` (e.g. mean ± std over seeds). :meth:`LineChart.svg` returns an ``<svg>``
 element; :meth:`LineChart.draw` paints the same chart onto a ``PIL.Image`` at an offset.
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from xml.sax.saxutils import escape
+
+Point = Tuple[float, float]
 
 __all__ = ["Series", "LineChart", "PALETTE", "nice_ticks"]
 
@@ -16,7 +21,8 @@ PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#0
 class Series:
     """One line: ``xs``, ``ys`` (equal lengths), optional band ``lows`` / ``highs``."""
 
-    def __init__(self, name, xs, ys, lows=None, highs=None, color=None):
+    def __init__(self, name: object, xs: Sequence[float], ys: Sequence[float], lows: Optional[Sequence[float]] = None,
+                 highs: Optional[Sequence[float]] = None, color: Optional[str] = None) -> None:
         if len(xs) != len(ys):
             raise ValueError(f"series {name!r}: {len(xs)} x values but {len(ys)} y values.")
         self.name, self.xs, self.ys = str(name), [float(x) for x in xs], [float(y) for y in ys]
@@ -25,7 +31,7 @@ class Series:
         self.color = color
 
 
-def nice_ticks(lo, hi, count=5):
+def nice_ticks(lo: float, hi: float, count: int = 5) -> List[float]:
     """About ``count`` round tick values covering ``[lo, hi]`` (steps of 1, 2 or 5 times a power of 10)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
@@ -44,7 +50,7 @@ def nice_ticks(lo, hi, count=5):
     return ticks or [lo]
 
 
-def _label(v):
+def _label(v: float) -> str:
     if v == 0:
         return "0"
     a = abs(v)
@@ -54,43 +60,44 @@ def _label(v):
 
 
 class _Svg:
-    def __init__(self, width, height):
+    def __init__(self, width: int, height: int) -> None:
         self.parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
                       f'viewBox="0 0 {width} {height}" role="img">']
 
-    def rect(self, x, y, w, h, fill, stroke=None):
+    def rect(self, x: float, y: float, w: float, h: float, fill: str, stroke: Optional[str] = None) -> None:
         s = f' stroke="{stroke}"' if stroke else ""
         self.parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}"{s} />')
 
-    def line(self, points, color, width=1.5, dash=False):
+    def line(self, points: Sequence[Point], color: str, width: float = 1.5, dash: bool = False) -> None:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         d = ' stroke-dasharray="3,3"' if dash else ""
         self.parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="{width}"{d} />')
 
-    def polygon(self, points, color, opacity):
+    def polygon(self, points: Sequence[Point], color: str, opacity: float) -> None:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         self.parts.append(f'<polygon points="{pts}" fill="{color}" fill-opacity="{opacity}" stroke="none" />')
 
-    def circle(self, x, y, r, color):
+    def circle(self, x: float, y: float, r: float, color: str) -> None:
         self.parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{color}" />')
 
-    def text(self, x, y, s, size=11, anchor="start", color="#333", bold=False):
+    def text(self, x: float, y: float, s: str, size: int = 11, anchor: str = "start", color: str = "#333",
+             bold: bool = False) -> None:
         weight = ' font-weight="bold"' if bold else ""
         self.parts.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
                           f'fill="{color}" font-family="sans-serif"{weight}>{escape(s)}</text>')
 
-    def result(self):
+    def result(self) -> str:
         return "".join(self.parts) + "</svg>"
 
 
 class _Pil:
-    def __init__(self, image, origin):
+    def __init__(self, image: Any, origin: Point) -> None:
         from PIL import ImageDraw
         self.draw = ImageDraw.Draw(image, "RGBA")
         self.ox, self.oy = origin
-        self._fonts = {}
+        self._fonts: Dict[Tuple[int, bool], Any] = {}
 
-    def _font(self, size, bold=False):
+    def _font(self, size: int, bold: bool = False) -> Any:
         from PIL import ImageFont
         key = (size, bold)
         if key not in self._fonts:
@@ -100,21 +107,21 @@ class _Pil:
                 self._fonts[key] = ImageFont.load_default()
         return self._fonts[key]
 
-    def _p(self, x, y):
+    def _p(self, x: float, y: float) -> Point:
         return (self.ox + x, self.oy + y)
 
     @staticmethod
-    def _rgb(color, alpha=255):
+    def _rgb(color: str, alpha: int = 255) -> Tuple[int, ...]:
         c = color.lstrip("#")
         if len(c) == 3:
             c = "".join(ch * 2 for ch in c)
         return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4)) + (alpha,)
 
-    def rect(self, x, y, w, h, fill, stroke=None):
+    def rect(self, x: float, y: float, w: float, h: float, fill: str, stroke: Optional[str] = None) -> None:
         self.draw.rectangle([self._p(x, y), self._p(x + w, y + h)], fill=self._rgb(fill),
                             outline=self._rgb(stroke) if stroke else None)
 
-    def line(self, points, color, width=1.5, dash=False):
+    def line(self, points: Sequence[Point], color: str, width: float = 1.5, dash: bool = False) -> None:
         pts = [self._p(x, y) for x, y in points]
         if dash:
             for a, b in zip(pts[::2], pts[1::2]):
@@ -124,14 +131,15 @@ class _Pil:
             pts = pts * 2
         self.draw.line(pts, fill=self._rgb(color), width=max(1, round(width)), joint="curve")
 
-    def polygon(self, points, color, opacity):
+    def polygon(self, points: Sequence[Point], color: str, opacity: float) -> None:
         self.draw.polygon([self._p(x, y) for x, y in points], fill=self._rgb(color, int(255 * opacity)))
 
-    def circle(self, x, y, r, color):
+    def circle(self, x: float, y: float, r: float, color: str) -> None:
         cx, cy = self._p(x, y)
         self.draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=self._rgb(color))
 
-    def text(self, x, y, s, size=11, anchor="start", color="#333", bold=False):
+    def text(self, x: float, y: float, s: str, size: int = 11, anchor: str = "start", color: str = "#333",
+             bold: bool = False) -> None:
         font = self._font(size + 1, bold)
         left, top, right, bottom = self.draw.textbbox((0, 0), s, font=font)
         w = right - left
@@ -151,7 +159,8 @@ class LineChart:
 
     MARGIN = {"left": 62, "right": 14, "top": 30, "bottom": 50}
 
-    def __init__(self, title, series, x_label="step", y_label="", width=560, height=300):
+    def __init__(self, title: object, series: Sequence[Series], x_label: str = "step", y_label: str = "",
+                 width: int = 560, height: int = 300) -> None:
         self.title, self.series = str(title), list(series)
         self.x_label, self.y_label = x_label, y_label
         self.width, self.height = int(width), int(height)
@@ -159,7 +168,7 @@ class LineChart:
             if s.color is None:
                 s.color = PALETTE[i % len(PALETTE)]
 
-    def _ranges(self):
+    def _ranges(self) -> Tuple[Point, Point]:
         xs = [x for s in self.series for x in s.xs]
         ys = [y for s in self.series for y in s.ys + (s.lows or []) + (s.highs or []) if math.isfinite(y)]
         if not xs or not ys:
@@ -173,7 +182,7 @@ class LineChart:
         pad = (y1 - y0) * 0.05
         return (x0, x1), (y0 - pad, y1 + pad)
 
-    def _render(self, c):
+    def _render(self, c: Union[_Svg, _Pil]) -> None:
         m = self.MARGIN
         pw, ph = self.width - m["left"] - m["right"], self.height - m["top"] - m["bottom"]
         (x0, x1), (y0, y1) = self._ranges()
@@ -181,10 +190,10 @@ class LineChart:
         x0, x1 = min(x0, xt[0]), max(x1, xt[-1])
         y0, y1 = min(y0, yt[0]), max(y1, yt[-1])
 
-        def px(x):
+        def px(x: float) -> float:
             return m["left"] + (x - x0) / (x1 - x0) * pw
 
-        def py(y):
+        def py(y: float) -> float:
             return m["top"] + ph - (y - y0) / (y1 - y0) * ph
 
         c.rect(0, 0, self.width, self.height, "#ffffff")
@@ -199,31 +208,33 @@ class LineChart:
             c.line([(px(t), m["top"] + ph), (px(t), m["top"] + ph + 4)], "#888888", 1)
             c.text(px(t), m["top"] + ph + 16, _label(t), size=10, anchor="middle")
         for s in self.series:
+            color = s.color or PALETTE[0]
             if s.lows is not None and s.highs is not None and len(s.xs) > 1:
                 upper = [(px(x), py(h)) for x, h in zip(s.xs, s.highs)]
                 lower = [(px(x), py(lo)) for x, lo in zip(s.xs, s.lows)]
-                c.polygon(upper + lower[::-1], s.color, 0.18)
+                c.polygon(upper + lower[::-1], color, 0.18)
             pts = [(px(x), py(y)) for x, y in zip(s.xs, s.ys) if math.isfinite(y)]
             if pts:
-                c.line(pts, s.color, 1.6)
+                c.line(pts, color, 1.6)
                 if len(pts) <= 40:
                     for x, y in pts:
-                        c.circle(x, y, 2.5, s.color)
+                        c.circle(x, y, 2.5, color)
         # the legend in a row below the axis, the axis name at its right end
         y = self.height - 10
         x = m["left"]
         for s in self.series:
-            c.line([(x, y - 4), (x + 16, y - 4)], s.color, 3)
+            color = s.color or PALETTE[0]
+            c.line([(x, y - 4), (x + 16, y - 4)], color, 3)
             c.text(x + 20, y, s.name, size=10)
             x += 28 + 6.5 * len(s.name)
         c.text(self.width - m["right"], y, self.x_label, size=11, anchor="end")
 
-    def svg(self):
+    def svg(self) -> str:
         """The chart as an ``<svg>`` element (a string)."""
         canvas = _Svg(self.width, self.height)
         self._render(canvas)
         return canvas.result()
 
-    def draw(self, image, origin=(0, 0)):
+    def draw(self, image: Any, origin: Point = (0, 0)) -> None:
         """Paints the chart onto ``image`` (a ``PIL.Image`` in RGB) with its top-left at ``origin``."""
         self._render(_Pil(image, origin))

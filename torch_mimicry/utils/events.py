@@ -9,13 +9,19 @@ as ``(group, name)``. A run resumed after an interruption has several files per 
 step logged twice keeps its last value. A file cut short (the process was killed while
 writing) is read up to its last complete record.
 """
+from __future__ import annotations
+
 import os
 import struct
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-__all__ = ["read_scalars", "iter_event_files"]
+#: ``(group or None, metric name)``.
+SeriesKey = Tuple[Optional[str], str]
+
+__all__ = ["read_scalars", "iter_event_files", "SeriesKey"]
 
 
-def iter_event_files(data_dir):
+def iter_event_files(data_dir: str) -> List[Tuple[str, str]]:
     """``(folder relative to data_dir, path)`` of every event file, in write order within a folder."""
     found = []
     for folder, _, names in os.walk(data_dir):
@@ -25,7 +31,7 @@ def iter_event_files(data_dir):
     return sorted(found, key=lambda item: (item[0], _timestamp(item[1]), item[1]))
 
 
-def _timestamp(path):
+def _timestamp(path: str) -> int:
     parts = os.path.basename(path).split(".")
     try:
         return int(parts[3])
@@ -33,7 +39,7 @@ def _timestamp(path):
         return 0
 
 
-def _records(path):
+def _records(path: str) -> Iterator[bytes]:
     with open(path, "rb") as f:
         data = f.read()
     pos = 0
@@ -46,7 +52,7 @@ def _records(path):
         pos = end
 
 
-def _scalar(value):
+def _scalar(value: Any) -> Optional[float]:
     kind = value.WhichOneof("value")
     if kind == "simple_value":
         return float(value.simple_value)
@@ -57,14 +63,14 @@ def _scalar(value):
     return None
 
 
-def read_scalars(data_dir):
+def read_scalars(data_dir: str) -> Dict[SeriesKey, List[Tuple[int, float]]]:
     """All scalar series under ``data_dir`` (a run's ``data/`` folder).
 
     Returns:
         dict: ``{(group or None, name): [(step, value), ...]}`` sorted by step.
     """
     from tensorboard.compat.proto import event_pb2  # protocol buffers only; no TensorFlow
-    series = {}
+    series: Dict[SeriesKey, Dict[int, float]] = {}
     if not os.path.isdir(data_dir):
         return {}
     for folder, path in iter_event_files(data_dir):
@@ -84,7 +90,7 @@ def read_scalars(data_dir):
                     group = value.tag
                     prefix = group + "_"
                     name = folder[len(prefix):] if folder.startswith(prefix) else folder
-                    key = (group, name)
+                    key: SeriesKey = (group, name)
                 else:
                     key = (None, value.tag)
                 series.setdefault(key, {})[int(event.step)] = scalar

@@ -13,32 +13,35 @@ Example::
     for batch in progress(batches, total=len(batches), desc="features", unit="batch"):
         ...
 """
+from __future__ import annotations
+
 import importlib.util
 import os
 import sys
 import time
+from typing import Any, Iterable, Iterator, Optional, Sized
 
 __all__ = ["progress", "progress_enabled", "TrainingProgress"]
 
 
-def _rank():
+def _rank() -> int:
     try:
         import torch.distributed as dist
     except ImportError:  # pragma: no cover
         return 0
     if dist.is_available() and dist.is_initialized():
-        return dist.get_rank()
+        return int(dist.get_rank())
     return 0
 
 
-def _isatty(stream):
+def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # closed or replaced streams
         return False
 
 
-def progress_enabled(enabled=None):
+def progress_enabled(enabled: Optional[bool] = None) -> bool:
     """Whether a bar would be shown: ``enabled`` (True / False) or, when None, the rules of
     the module docstring. A bar is never shown on ranks other than 0."""
     if _rank() != 0:
@@ -58,42 +61,45 @@ def progress_enabled(enabled=None):
 class _Quiet:
     """Does nothing, with the tqdm methods the library uses."""
 
-    def __init__(self, iterable=None, total=None, initial=0, **kwargs):
+    def __init__(self, iterable: Optional[Iterable[Any]] = None, total: Optional[int] = None, initial: int = 0,
+                 **kwargs: Any) -> None:
         self.iterable = iterable
         self.total = total
         self.n = initial
 
-    def __iter__(self):
-        for item in self.iterable:
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.iterable or ():
             yield item
             self.n += 1
 
-    def __enter__(self):
+    def __enter__(self) -> "_Quiet":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def update(self, n=1):
+    def update(self, n: int = 1) -> None:
         self.n += n
 
-    def set_postfix(self, *args, **kwargs):
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def set_postfix_str(self, *args, **kwargs):
+    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def set_description(self, *args, **kwargs):
+    def set_description(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         print(text, flush=True)
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def progress(iterable=None, total=None, desc=None, unit="it", enabled=None, leave=False, initial=0, **kwargs):
+def progress(iterable: Optional[Iterable[Any]] = None, total: Optional[int] = None, desc: Optional[str] = None,
+             unit: str = "it", enabled: Optional[bool] = None, leave: bool = False, initial: int = 0,
+             **kwargs: Any) -> Any:
     """A progress bar over ``iterable`` (or a manual one with ``total``), quiet where it should be.
 
     Args:
@@ -110,11 +116,11 @@ def progress(iterable=None, total=None, desc=None, unit="it", enabled=None, leav
         a ``tqdm`` bar, or a stand-in with ``update``, ``set_postfix``, ``write``, ``close``
         and iteration that prints nothing.
     """
-    if total is None and iterable is not None and hasattr(iterable, "__len__"):
+    if total is None and isinstance(iterable, Sized):
         total = len(iterable)
     if not progress_enabled(enabled):
         return _Quiet(iterable, total=total, initial=initial)
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
     return tqdm(iterable, total=total, desc=desc, unit=unit, leave=leave, initial=initial, dynamic_ncols=True,
                 **kwargs)
 
@@ -137,30 +143,31 @@ class TrainingProgress:
 
     MODES = ("auto", "bar", "log")
 
-    def __init__(self, mode="auto", postfix_keys=("errD", "errG"), refresh_secs=0.5):
+    def __init__(self, mode: str = "auto", postfix_keys: Iterable[str] = ("errD", "errG"),
+                 refresh_secs: float = 0.5) -> None:
         if mode not in self.MODES:
             raise ValueError(f"progress mode must be one of {', '.join(self.MODES)}; got {mode!r}.")
         self.mode = mode
         self.postfix_keys = tuple(postfix_keys)
         self.refresh_secs = float(refresh_secs)
-        self._bar = None
+        self._bar: Any = None
         self._last_postfix = 0.0
 
     @property
-    def wants_console_lines(self):
+    def wants_console_lines(self) -> bool:
         """True when the Trainer's own console lines should be printed (no bar shown)."""
         if self.mode == "auto":
             return not progress_enabled()
         return self.mode == "log" or not progress_enabled(True)
 
-    def setup(self, trainer):
+    def setup(self, trainer: Any) -> None:
         """Opens the bar at ``trainer.global_step`` of ``trainer.num_steps``."""
         if self.wants_console_lines:
             return
         self._bar = progress(total=trainer.num_steps, initial=trainer.global_step, desc="training", unit="step",
                              enabled=True, leave=True)
 
-    def after_iteration(self, trainer, log_data):
+    def after_iteration(self, trainer: Any, log_data: Any) -> None:
         """Advances the bar by one generator step; shows the latest ``postfix_keys``."""
         if self._bar is None:
             return
@@ -172,7 +179,8 @@ class TrainingProgress:
                 self._bar.set_postfix(values, refresh=False)
             self._last_postfix = now
 
-    def close(self, trainer=None):
+    def close(self, trainer: Any = None) -> None:
+        """Closes the bar (the end of training)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -12,16 +12,22 @@
 and writes ``<out>/index.html`` (charts as inline SVG, no scripts, no network) with the grids
 copied to ``<out>/images/``; optionally a PNG overview of the same content.
 """
+from __future__ import annotations
+
 import datetime
 import html
 import json
 import os
 import re
 import shutil
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from torch_mimicry.utils.charts import LineChart, Series
 
-__all__ = ["write_report", "collect_run", "metric_charts", "training_charts"]
+#: ``(metric, chart, protocol, records of the protocol sorted by step)``.
+MetricItem = Tuple[str, LineChart, Dict[str, Any], List[Dict[str, Any]]]
+
+__all__ = ["write_report", "collect_run", "metric_charts", "training_charts", "MetricItem"]
 
 _GRID_RE = re.compile(r"^(fixed_fake_samples|fake_samples)_step_(\d+)\.png$")
 _METRIC_TITLES = {"fid": "FID", "kid": "KID", "inception_score": "Inception Score",
@@ -30,7 +36,7 @@ _METRIC_TITLES = {"fid": "FID", "kid": "KID", "inception_score": "Inception Scor
 _GROUP_TITLES = {"loss": "Losses", "lr": "Learning rates", "prob": "Discriminator outputs (probabilities)"}
 
 
-def _read_json(path):
+def _read_json(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -38,22 +44,22 @@ def _read_json(path):
         return None
 
 
-def _latest_grids(images_dir):
+def _latest_grids(images_dir: str) -> Dict[str, Tuple[int, str]]:
     """``{'fixed_fake_samples': (step, path), 'fake_samples': (step, path)}`` of the newest grids."""
-    latest = {}
+    latest: Dict[str, Tuple[int, str]] = {}
     if os.path.isdir(images_dir):
         for name in os.listdir(images_dir):
             m = _GRID_RE.match(name)
-            if m and int(m.group(2)) >= latest.get(m.group(1), (-1, None))[0]:
+            if m and int(m.group(2)) >= latest.get(m.group(1), (-1, ""))[0]:
                 latest[m.group(1)] = (int(m.group(2)), os.path.join(images_dir, name))
     return latest
 
 
-def collect_run(log_dir):
+def collect_run(log_dir: str) -> Dict[str, Any]:
     """Everything a report shows, read from ``log_dir`` (a dict)."""
     from torch_mimicry.utils.events import read_scalars
     log_dir = os.fspath(log_dir)
-    metrics = {}
+    metrics: Dict[str, List[Dict[str, Any]]] = {}
     metrics_dir = os.path.join(log_dir, "metrics")
     if os.path.isdir(metrics_dir):
         for name in sorted(os.listdir(metrics_dir)):
@@ -61,7 +67,7 @@ def collect_run(log_dir):
                 data = _read_json(os.path.join(metrics_dir, name))
                 if isinstance(data, dict) and isinstance(data.get("records"), list):
                     metrics[name[:-5]] = data["records"]
-    steps = []
+    steps: List[int] = []
     ckpt_dir = os.path.join(log_dir, "checkpoints", "netG")
     if os.path.isdir(ckpt_dir):
         steps = sorted(int(m.group(1)) for m in map(re.compile(r"^netG_(\d+)_steps\.pth$").match,
@@ -72,9 +78,10 @@ def collect_run(log_dir):
             "grids": _latest_grids(os.path.join(log_dir, "images")), "checkpoints": steps}
 
 
-def training_charts(scalars, width=560, height=300):
+def training_charts(scalars: Dict[Any, List[Tuple[int, float]]], width: int = 560,
+                    height: int = 300) -> List[LineChart]:
     """One :class:`LineChart` per TensorBoard group (ungrouped metrics: one each)."""
-    groups = {}
+    groups: Dict[str, List[Tuple[str, List[Tuple[int, float]]]]] = {}
     for (group, name), points in scalars.items():
         groups.setdefault(group if group is not None else name, []).append((name, points))
     order = sorted(groups, key=lambda g: ({"loss": 0, "lr": 2}.get(g, 1), g))
@@ -87,7 +94,7 @@ def training_charts(scalars, width=560, height=300):
     return charts
 
 
-def _protocol_label(protocol, others):
+def _protocol_label(protocol: Dict[str, Any], others: Sequence[Dict[str, Any]]) -> str:
     """The entries that tell this protocol apart from the other protocols of its metric."""
     keys = sorted(k for k in protocol if any(o.get(k) != protocol.get(k) for o in others if o is not protocol))
     if not keys:
@@ -96,11 +103,12 @@ def _protocol_label(protocol, others):
                      for k in keys[:3])
 
 
-def metric_charts(metrics, width=560, height=300):
+def metric_charts(metrics: Dict[str, List[Dict[str, Any]]], width: int = 560,
+                  height: int = 300) -> List[MetricItem]:
     """``[(metric, chart, protocol, records)]``: one chart per metric and protocol."""
-    out = []
+    out: List[MetricItem] = []
     for metric, recs in metrics.items():
-        by_protocol = {}
+        by_protocol: Dict[str, List[Dict[str, Any]]] = {}
         for rec in recs:
             key = json.dumps(rec.get("protocol"), sort_keys=True)
             by_protocol.setdefault(key, []).append(rec)
@@ -140,13 +148,13 @@ img.grid { max-width: 560px; image-rendering: pixelated; border: 1px solid #ddd;
 """
 
 
-def _table(rows):
+def _table(rows: Sequence[Tuple[object, object]]) -> str:
     cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
 
 
-def _flatten(d, prefix=""):
-    rows = []
+def _flatten(d: Optional[Dict[str, Any]], prefix: str = "") -> List[Tuple[str, Any]]:
+    rows: List[Tuple[str, Any]] = []
     for k, v in (d or {}).items():
         if isinstance(v, dict):
             rows += _flatten(v, f"{prefix}{k}.")
@@ -155,9 +163,9 @@ def _flatten(d, prefix=""):
     return rows
 
 
-def _settings_rows(run):
+def _settings_rows(run: Dict[str, Any]) -> List[Tuple[str, Any]]:
     p = run["params"] or {}
-    rows = []
+    rows: List[Tuple[str, Any]] = []
     for role in ("netG", "netD"):
         net = p.get(role) or {}
         if net:
@@ -174,9 +182,9 @@ def _settings_rows(run):
     return rows
 
 
-def _latest_table(group):
+def _latest_table(group: List[Dict[str, Any]]) -> str:
     rec = group[-1]
-    mean, std = rec.get("mean"), rec.get("std")
+    mean, std = rec["mean"], rec["std"]
     if isinstance(mean, dict):
         value = ", ".join(f"{n} {mean[n]:.4g} ± {std[n]:.3g}" for n in mean)
     else:
@@ -184,7 +192,8 @@ def _latest_table(group):
     return f"step {rec['step']}: {value} (seeds {rec.get('seeds')})"
 
 
-def _html(run, train_charts, metric_items, grid_files, title):
+def _html(run: Dict[str, Any], train_charts: List[LineChart], metric_items: List[MetricItem],
+          grid_files: Dict[str, Tuple[int, str]], title: str) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8" />',
              f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
              f"<h1>{html.escape(title)}</h1>"]
@@ -225,17 +234,17 @@ def _html(run, train_charts, metric_items, grid_files, title):
     return "\n".join(parts) + "\n"
 
 
-def _overview_png(path, title, charts, grids):
+def _overview_png(path: str, title: str, charts: List[LineChart], grids: List[Tuple[str, str]]) -> None:
     """The charts (two columns) and the image grids (``[(caption, path)]``) on one PNG."""
     from PIL import Image, ImageDraw, ImageFont
     cw, ch, gap = 560, 300, 16
     cols = 2
     rows = (len(charts) + cols - 1) // cols
     captions = [c for c, _ in grids]
-    grids = [Image.open(p).convert("RGB") for _, p in grids]
-    grid_h = max((g.height for g in grids), default=0) + 24
+    images = [Image.open(p).convert("RGB") for _, p in grids]
+    grid_h = max((g.height for g in images), default=0) + 24
     width = cols * cw + (cols + 1) * gap
-    height = 56 + rows * (ch + gap) + (grid_h + 40 if grids else 0) + gap
+    height = 56 + rows * (ch + gap) + (grid_h + 40 if images else 0) + gap
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     try:
@@ -250,7 +259,7 @@ def _overview_png(path, title, charts, grids):
         small = ImageFont.load_default(size=13)
     except TypeError:  # pragma: no cover
         small = font
-    for caption, g in zip(captions, grids):
+    for caption, g in zip(captions, images):
         draw.text((x, y), caption, fill=(51, 51, 51), font=small)
         image.paste(g, (x, y + 22))
         x += max(g.width, 200) + gap
@@ -258,7 +267,7 @@ def _overview_png(path, title, charts, grids):
     atomic_write(path, lambda f: image.save(f, format="PNG"), "wb")
 
 
-def write_report(log_dir, out_dir=None, png=None):
+def write_report(log_dir: str, out_dir: Optional[str] = None, png: Optional[str] = None) -> str:
     """Writes the report of the run in ``log_dir``.
 
     Args:

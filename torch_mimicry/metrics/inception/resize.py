@@ -11,7 +11,10 @@
 Both resizes are separable linear maps, applied here as two matrix products (height, then
 width) in float32; :func:`pil_bicubic_matrix` builds PIL's interpolation weights.
 """
+from __future__ import annotations
+
 import functools
+from typing import Tuple, Union
 
 import numpy as np
 import torch
@@ -25,7 +28,7 @@ _BICUBIC_A = -0.5  # PIL's Keys cubic coefficient
 _BICUBIC_SUPPORT = 2.0
 
 
-def check_resize(resize):
+def check_resize(resize: str) -> str:
     """Returns ``resize`` when it is one of :data:`RESIZE_MODES`; raises ValueError otherwise."""
     if resize not in RESIZE_MODES:
         raise ValueError(f"resize must be one of {', '.join(repr(m) for m in RESIZE_MODES)} ('tf1': the original "
@@ -33,7 +36,7 @@ def check_resize(resize):
     return resize
 
 
-def _cubic(x):
+def _cubic(x: np.ndarray) -> np.ndarray:
     """Keys' cubic convolution kernel with ``a = -0.5`` at distances ``x`` (numpy array)."""
     x = np.abs(x)
     a = _BICUBIC_A
@@ -42,7 +45,7 @@ def _cubic(x):
     return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
 
 
-def pil_bicubic_matrix(in_size, out_size):
+def pil_bicubic_matrix(in_size: int, out_size: int) -> np.ndarray:
     """Weights of PIL's bicubic resampling of one axis from ``in_size`` to ``out_size`` pixels.
 
     Output pixel ``i`` is centred at ``c = (i + 0.5) * s`` in input coordinates
@@ -73,12 +76,13 @@ def pil_bicubic_matrix(in_size, out_size):
 
 
 @functools.lru_cache(maxsize=32)
-def _matrix(in_size, out_size, device, dtype):
+def _matrix(in_size: int, out_size: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     with torch.inference_mode(False):
         return torch.from_numpy(pil_bicubic_matrix(in_size, out_size)).to(device, dtype)
 
 
-def clean_resize(images, size=(299, 299), dtype=torch.float32):
+def clean_resize(images: torch.Tensor, size: Union[int, Tuple[int, int]] = (299, 299),
+                 dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """clean-fid's resize of a batch.
 
     Args:
