@@ -28,7 +28,10 @@ setup(
         "scipy>=1.7,<2",
         "tensorboard>=2.10,<3",
         "pillow>=8.0,<14",
+        "pyyaml>=5.4,<7",
+        "tqdm>=4.60,<5",
     ],
+    entry_points={"console_scripts": ["mimicry = torch_mimicry.cli:main"]},
     extras_require={
         "tf": ["tensorflow-cpu>=2.10,<3"],
         "lsun": ["lmdb>=1.0"],

@@ -9,21 +9,35 @@ import torch
 
 from torch_mimicry.utils.images import check_image_values
 
-__all__ = ["extract", "weights_hash", "to_uint8"]
+__all__ = ["extract", "extract_with", "weights_hash", "to_uint8", "FEATURE_DIM"]
+
+#: Width of the pool3 features :func:`extract` returns (replace it together with ``extract``).
+FEATURE_DIM = 2048
 
 
-def extract(images, weights=None, backend="torch", batch_size=50, device=None):
+def extract(images, weights=None, backend="torch", batch_size=50, device=None, resize="tf1"):
     """Inception features of images.
 
     Args:
         images: uint8 ``[N, 3, H, W]`` tensor in [0, 255], float tensor in [-1, 1], or an
             iterable of such batches.
+        resize (str): ``'tf1'`` or ``'clean'`` (see
+            :mod:`torch_mimicry.metrics.inception.resize`).
 
     Returns:
         tuple: ``(pool3 [N, 2048], logits [N, 1008])`` float64 CPU tensors.
     """
     from torch_mimicry.metrics.inception import inception_features
-    return inception_features(images, weights=weights, backend=backend, batch_size=batch_size, device=device)
+    return inception_features(images, weights=weights, backend=backend, batch_size=batch_size, device=device,
+                              resize=resize)
+
+
+def extract_with(images, resize="tf1", **kwargs):
+    """:func:`extract` as currently set in this module, with ``resize`` passed only when it is
+    not the default, so a replacement ``extract`` written for the default protocol keeps working."""
+    if resize != "tf1":
+        kwargs["resize"] = resize
+    return extract(images, **kwargs)
 
 
 def weights_hash(weights=None):

@@ -6,7 +6,8 @@ dataset's length), sorted by index, mapped to uint8 and passed through the featu
 extractor. The pool3 features are cached in ``<cache_dir>/real_*.npz`` (default
 ``cache_dir``: ``$MIMICRY_HOME/features``, ``$MIMICRY_HOME`` defaulting to
 ``~/.cache/torch_mimicry``), keyed by dataset, split, resolution, sample count, seed,
-weights hash and backend; the key is stored inside the file and checked on load.
+weights hash, backend and resize protocol; the key is stored inside the file and checked on
+load.
 """
 import hashlib
 import json
@@ -127,7 +128,8 @@ def _save_cached(path, key, pool3):
 
 
 def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weights=None, backend="torch",
-                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False):
+                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False,
+                  resize="tf1"):
     """Pool3 features ``[num_samples, D]`` (float64 CPU tensor) of real images, cached on disk.
 
     Args:
@@ -135,9 +137,10 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
         identity (dict): from :func:`dataset_identity`.
         weights_id (str): hash of the extractor weights (part of the cache key).
         feat_file (str): explicit cache file (``.npz``) instead of one in ``cache_dir``.
+        resize (str): ``'tf1'`` or ``'clean'`` (see ``torch_mimicry.metrics.inception.resize``).
     """
     key = {"dataset": identity, "num_samples": int(num_samples), "real_seed": int(real_seed),
-           "weights_hash": weights_id, "backend": backend}
+           "weights_hash": weights_id, "backend": backend, "resize": resize}
     path = feat_file if feat_file is not None else _cache_file(cache_dir or default_cache_dir(), key)
     if feat_file is not None and not path.endswith(".npz"):
         path += ".npz"
@@ -160,8 +163,9 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
         print(f"INFO: Computing features of {num_samples} real images...")
     pool3, _ = distributed.extract_batches(
         len(idx), batch_size, make_batch,
-        lambda batches: features.extract(batches, weights=weights, backend=backend, batch_size=batch_size,
-                                         device=device))
+        lambda batches: features.extract_with(batches, resize=resize, weights=weights, backend=backend,
+                                              batch_size=batch_size, device=device),
+        desc="real features")
     pool3 = torch.as_tensor(pool3, dtype=torch.float64).cpu()
     if use_cache and rank == 0:
         _save_cached(path, key, pool3)

@@ -72,7 +72,10 @@ class TFInception:
     def run(self, batch):
         """Runs uint8 images ``[N, H, W, 3]`` through the graph; returns ``(pool3 [N, 2048], logits [N, 1008])`` as numpy arrays."""
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(batch, dtype=np.uint8), allow_pickle=False)
+        # uint8 images go through the graph's own resize; float32 ones (already resized to
+        # 299, e.g. by the 'clean' protocol) pass it unchanged.
+        dtype = np.float32 if np.asarray(batch).dtype == np.float32 else np.uint8
+        np.save(buf, np.ascontiguousarray(batch, dtype=dtype), allow_pickle=False)
         try:
             self._send(b"B", buf.getvalue())
         except BrokenPipeError:
