@@ -27,6 +27,7 @@ from torch_mimicry.training.evaluator import PeriodicEvaluator
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.training.precision import MixedPrecision, resolve_amp
+from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
 from torch_mimicry.utils.io import SaveError, atomic_json_dump, atomic_torch_save, ensure_dir
@@ -133,6 +134,8 @@ class Trainer:
             options, e.g. ``{'mode': 'max-autotune'}``); falls back with a warning where
             unsupported. May change when a run resumes.
         sync_bn (bool): under distributed training, convert BatchNorm layers to SyncBatchNorm.
+        progress (str): ``'log'`` (console lines every ``print_steps``), ``'bar'`` (a progress bar
+            on a terminal) or ``'auto'`` (a bar where one can be shown).
         components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
 
     Distributed training starts when a ``torch.distributed`` process group is initialised or the
@@ -143,7 +146,7 @@ class Trainer:
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
                  log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
                  amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, components=None):
+                 compile=False, sync_bn=False, progress="log", components=None):
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -218,7 +221,9 @@ class Trainer:
         self.precision = MixedPrecision(amp, self.device)
         self.ema = EMAGenerator(ema_decay, ema_start) if ema_decay is not None else None
         self.evaluator = PeriodicEvaluator(eval_every, eval_metric, eval_kwargs) if eval_every is not None else None
-        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator) if c is not None]
+        self.progress = ProgressDisplay(progress)
+        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator, self.progress)
+                           if c is not None]
         self.components += extra
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):
@@ -518,7 +523,7 @@ class Trainer:
         step = self.global_step
         if not self.is_main_process:
             return
-        if step % self.print_steps == 0:
+        if step % self.print_steps == 0 and self.progress.wants_console_lines:
             start, steps = interval
             self.logger.print_log(step, log_data, (time.time() - start) / steps, steps_left=self.num_steps - step)
         if step % self.log_steps == 0:
