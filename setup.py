@@ -18,6 +18,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["torch_mimicry", "torch_mimicry.*"]),
+    package_data={"torch_mimicry": ["py.typed"]},  # PEP 561: type checkers use the package's annotations
+    zip_safe=False,
     python_requires=">=3.9",
     install_requires=[
         "torch>=1.13,<3",
@@ -26,7 +28,10 @@ setup(
         "scipy>=1.7,<2",
         "tensorboard>=2.10,<3",
         "pillow>=8.0,<14",
+        "pyyaml>=5.4,<7",
+        "tqdm>=4.60,<5",
     ],
+    entry_points={"console_scripts": ["mimicry = torch_mimicry.cli:main"]},
     extras_require={
         "tf": ["tensorflow-cpu>=2.10,<3"],
         "lsun": ["lmdb>=1.0"],
@@ -34,7 +39,7 @@ setup(
     },
     classifiers=[
         "Programming Language :: Python :: 3",
-        "License :: OSI Approved :: MIT License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Typing :: Typed",
     ],
 )

@@ -9,10 +9,38 @@ import argparse
 import json
 import time
 
+import importlib.util
+import sys
+import types
+
 import torchvision  # noqa: F401  (before anything that could import TensorFlow)
 import torch
 
-import torch_mimicry as mmc
+
+def _stand_ins_for_the_original():
+    """torch-mimicry 0.1.16 imports ``torch._six`` (gone from torch) and TensorFlow (for its metrics
+    only) at import time; empty stand-ins let its training code run on a current torch."""
+    six = types.ModuleType("torch._six")
+    six.PY3, six.string_classes, six.int_classes = True, (str, bytes), int
+    sys.modules.setdefault("torch._six", six)
+    if importlib.util.find_spec("tensorflow") is None:
+        sys.modules["tensorflow"] = _Anything("tensorflow")
+
+
+class _Anything(types.ModuleType):
+    """Any attribute, called or not, is another stand-in (for import-time uses such as ``tf.io.gfile``)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything(name)
+
+    def __call__(self, *args, **kwargs):
+        return _Anything("call")
+
+
+_stand_ins_for_the_original()
+import torch_mimicry as mmc  # noqa: E402
 
 FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
     "sngan": ("sngan", "SNGANGenerator32", "SNGANDiscriminator32", 5),

@@ -331,7 +331,9 @@ def test_image_folder_flat(tmp_path):
     img, label = ds[0]
     assert img.shape == (3, 8, 8) and label == 0
     assert torch.all(img[0] == 1) and torch.all(img[1] == -1) and torch.all(img[2] == 1)
-    unresized = load_dataset(tmp_path / "imgs", "image_folder")
+    with pytest.raises(ValueError, match=r"a\.png' is 20x10 and .*b\.png' is 10x20.*image_size=N"):
+        load_dataset(tmp_path / "imgs", "image_folder")  # sizes differ: batches could not be formed
+    unresized = load_dataset(tmp_path / "imgs", "image_folder", check_files=False)
     assert unresized[1][0].shape == (3, 20, 10)
     squashed = load_dataset(tmp_path / "imgs", "image_folder", image_size=6, center_crop=False)
     assert squashed[1][0].shape == (3, 6, 6)

@@ -70,7 +70,8 @@ def _record_writes():
         return atomic_write(path, *args, **kwargs)
 
     def recording_save_image(tensor, fp, *args, **kwargs):
-        writes.append(os.path.basename(fp))
+        if isinstance(fp, (str, os.PathLike)):  # a file object is one of the atomic writer's, recorded there
+            writes.append(os.path.basename(fp))
         return save_image(tensor, fp, *args, **kwargs)
 
     def recording_writer_init(self, *args, **kwargs):

@@ -291,3 +291,17 @@ def test_compile_falls_back_with_a_message_where_unsupported(tmp_path, monkeypat
         assert t.train() == 1
     assert any("torch.compile is not supported" in str(w.message) for w in caught)
     assert getattr(netD, "_compiled_call_impl", None) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# progress display
+def test_progress_bar_replaces_the_console_lines_and_log_keeps_them(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MIMICRY_PROGRESS", "1")  # a bar even without a terminal
+    build(str(tmp_path / "bar"), num_steps=2, progress="bar")[2].train()
+    captured = capsys.readouterr()
+    assert "[Global Step:" not in captured.out and "training" in captured.err and "2/2" in captured.err
+    build(str(tmp_path / "log"), num_steps=2)[2].train()
+    assert "[Global Step: 2/2]" in capsys.readouterr().out
+    build(str(tmp_path / "bar"), num_steps=3, progress="log")[2].train()  # may change on resume
+    with pytest.raises(ValueError, match="progress mode must be one of"):
+        build(str(tmp_path / "x"), num_steps=1, progress="fancy")

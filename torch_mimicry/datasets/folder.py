@@ -1,10 +1,69 @@
-"""Datasets over plain files: a flat folder of images and an LMDB of encoded images."""
+"""Datasets over plain files: a flat folder of images and an LMDB of encoded images.
+
+An image that cannot be decoded is reported by name (:class:`CorruptFileError`), whether it
+is found when a dataset is built (:func:`check_image_files`) or when an item is read.
+"""
 import io
 import os
 
 from PIL import Image
 from torch.utils.data import Dataset
 from torchvision.datasets.folder import IMG_EXTENSIONS
+
+from torch_mimicry.utils.errors import CorruptFileError
+
+#: What PIL raises for a file it cannot decode (truncated, corrupt, not an image).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def load_rgb(path):
+    """The image file at ``path`` as an RGB PIL image.
+
+    Raises:
+        CorruptFileError: the file is truncated, corrupt or not an image (named in the message).
+    """
+    try:
+        with Image.open(path) as img:
+            return img.convert("RGB")
+    except FileNotFoundError:
+        raise
+    except _DECODE_ERRORS as err:
+        raise CorruptFileError(f"Image file {path!r} cannot be read ({type(err).__name__}: {err}); it is truncated, "
+                               "corrupt or not an image. Replace or delete it.", path) from err
+
+
+def check_image_files(paths, same_size=False, fix="", label=""):
+    """Opens the header of every image file (fast: the pixels are not decoded).
+
+    Args:
+        paths (list of str): image files.
+        same_size (bool): require one size for all (they are batched without a resize).
+        fix (str): how to make sizes equal, appended to the size error.
+        label (str): put before the messages (e.g. ``"Dataset 'image_folder': "``).
+
+    Returns:
+        set: the ``(width, height)`` sizes found.
+
+    Raises:
+        CorruptFileError: a file is not a readable image (named).
+        ValueError: ``same_size`` and two files differ in size (both named, with their sizes).
+    """
+    sizes, first = set(), {}
+    for path in paths:
+        try:
+            with Image.open(path) as img:
+                size = img.size
+        except _DECODE_ERRORS as err:
+            raise CorruptFileError(f"{label}image file {path!r} cannot be read ({type(err).__name__}: {err}); it is "
+                                   "truncated, corrupt or not an image. Replace or delete it.", path) from err
+        if same_size and sizes and size not in sizes:
+            other = next(iter(sizes))
+            raise ValueError(f"{label}Images of different sizes cannot be batched: {first[other]!r} is "
+                             f"{other[0]}x{other[1]} and {path!r} is {size[0]}x{size[1]} (width x height). "
+                             f"{fix}".rstrip())
+        first.setdefault(size, path)
+        sizes.add(size)
+    return sizes
 
 
 def list_images(folder):
@@ -38,8 +97,7 @@ class FlatImageFolder(Dataset):
         return len(self.samples)
 
     def __getitem__(self, index):
-        with Image.open(self.samples[index]) as img:
-            img = img.convert("RGB")
+        img = load_rgb(self.samples[index])
         if self.transform is not None:
             img = self.transform(img)
         return img, 0
@@ -59,7 +117,12 @@ def _open_lmdb(path):
 
     key = path
     if key not in _LMDB_ENVS:
-        _LMDB_ENVS[key] = lmdb.open(path, readonly=True, lock=False, readahead=False, meminit=False)
+        try:
+            _LMDB_ENVS[key] = lmdb.open(path, readonly=True, lock=False, readahead=False, meminit=False)
+        except lmdb.Error as err:
+            raise CorruptFileError(f"LMDB database {os.path.join(path, 'data.mdb')!r} cannot be opened ({err}); it is "
+                                   "truncated or corrupt. Delete the folder and unzip the archive again.",
+                                   path) from err
     return _LMDB_ENVS[key]
 
 
@@ -89,8 +152,13 @@ class LMDBImages(Dataset):
     def __getitem__(self, index):
         with _open_lmdb(self.root).begin(write=False) as txn:
             buf = txn.get(self.keys[index])
-        with Image.open(io.BytesIO(buf)) as img:
-            img = img.convert("RGB")
+        try:
+            with Image.open(io.BytesIO(buf)) as img:
+                img = img.convert("RGB")
+        except _DECODE_ERRORS as err:
+            raise CorruptFileError(f"The image under key {self.keys[index]!r} of the LMDB database {self.root!r} "
+                                   f"cannot be decoded ({type(err).__name__}: {err}); the database is corrupt. "
+                                   "Delete the folder and unzip the archive again.", self.root) from err
         if self.transform is not None:
             img = self.transform(img)
         return img, 0

@@ -17,7 +17,9 @@ real on-disk format are read, and a mismatch is never answered by a silent re-do
 """
 import contextlib
 import inspect
+import math
 import os
+import pickle
 import socket
 import warnings
 
@@ -25,8 +27,10 @@ from torchvision import datasets as tvd
 from torchvision import transforms
 from torchvision.datasets.utils import check_md5
 
-from torch_mimicry.datasets.folder import FlatImageFolder, LMDBImages, list_images
+from torch_mimicry.datasets.folder import _DECODE_ERRORS, FlatImageFolder, LMDBImages, check_image_files, list_images
+from torch_mimicry.datasets.folder import load_rgb
 from torch_mimicry.datasets.synthetic import SyntheticShapes
+from torch_mimicry.utils.errors import CorruptFileError
 
 __all__ = [
     "DATASET_NAMES", "DEFAULT_DATASET", "DOWNLOAD_TIMEOUT", "load_dataset", "dataset_resolution",
@@ -110,8 +114,12 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
             - ``fake_data``: ``size=1000``, ``image_size=(3, 32, 32)``,
               ``num_classes=10``, ``random_offset=0``, ``transform=None``.
             - ``image_folder``: ``image_size=None`` (int; None keeps the files' size),
-              ``center_crop=True``, ``transform=None``. Class subfolders give labels,
-              a flat folder gives label 0.
+              ``center_crop=True``, ``check_files=True``, ``transform=None``. Class
+              subfolders give labels, a flat folder gives label 0. ``image_size=N``
+              resizes the shorter side to N then center-crops N x N (``center_crop=False``:
+              resizes to N x N). ``check_files`` opens every file's header first: an
+              unreadable file is named, and without ``image_size`` (nor ``transform``)
+              two files of different sizes are named.
             - ``synthetic``: ``size=10000``, ``image_size=32``, ``seed=0``.
 
             ``transform`` replaces the default preprocessing (PIL image in, anything
@@ -128,6 +136,8 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
         FileNotFoundError: files missing and not downloadable (or download failed).
         RuntimeError: files present but failing the MD5 check.
         ImportError: ``lsun_bedroom_128`` without the ``lmdb`` package.
+        CorruptFileError (a RuntimeError and a ValueError): a file is truncated, corrupt or of
+            another format; the message names it and how to get it again.
     """
     _check_name(name)
     builder = _BUILDERS[name]
@@ -227,11 +237,10 @@ def _ensure_files(name, folder, required, how_to_get, download, downloader, chec
             note = "The download finished but did not produce these files."
         expected = ", ".join(rel for rel, _ in required)
         absent = "none of them exist" if len(missing) == len(required) else f"missing: {', '.join(missing)}"
-        err = FileNotFoundError(
+        raise FileNotFoundError(
             f"Dataset {name!r}: files not found under {folder!r}. Expected: {expected}; {absent}. "
             f"{note} {how_to_get}"
-        )
-        raise err from failure
+        ) from failure
     if check_integrity not in (True, False, "strict"):
         raise ValueError(f"check_integrity must be True, False or 'strict', got {check_integrity!r}.")
     if check_integrity:
@@ -244,6 +253,82 @@ def _ensure_files(name, folder, required, how_to_get, download, downloader, chec
             if check_integrity == "strict":
                 raise RuntimeError(message)
             warnings.warn(message, UserWarning, stacklevel=4)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the files: a truncated or corrupt one is named, with the fix
+
+#: What the torchvision readers raise on a truncated or corrupt file.
+_READ_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, RuntimeError, AssertionError, KeyError, IndexError,
+                TypeError, AttributeError, UnicodeDecodeError, OSError)
+
+
+def _probe_pickle(path):
+    """Why a CIFAR batch file is unusable, or None."""
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f, encoding="latin1")
+    except Exception as err:  # noqa: BLE001  (any failure to unpickle means a bad file)
+        return f"{type(err).__name__}: {err}"
+    if not isinstance(entry, dict):
+        return f"it holds a {type(entry).__name__}, not the dict of a CIFAR batch"
+    return None
+
+
+def _probe_idx(path):
+    """Why an IDX file (MNIST format) is unusable, or None."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        return f"{len(data)} bytes, shorter than an IDX header"
+    magic = int.from_bytes(data[:4], "big")
+    if magic >> 8 != 0x08 or not 1 <= magic & 0xFF <= 4:
+        return f"magic number {magic:#010x} is not that of an IDX file of bytes (0x0801 / 0x0803)"
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    expected = 4 + 4 * ndim + math.prod(dims)
+    if len(data) != expected:
+        return f"{len(data)} bytes where its header ({' x '.join(map(str, dims))}) announces {expected}"
+    return None
+
+
+def _probe_stl(path):
+    """Why an STL-10 binary file is unusable, or None."""
+    size = os.path.getsize(path)
+    image_bytes = 3 * 96 * 96
+    if path.endswith("_X.bin") and (size == 0 or size % image_bytes):
+        return f"{size} bytes, not a whole number of 96x96 RGB images ({image_bytes} bytes each)"
+    return None
+
+
+def _read_files(name, folder, files, build, how_to_get, probe=None):
+    """``build()`` the reader of ``files`` (paths relative to ``folder``).
+
+    Raises:
+        CorruptFileError: the reader failed, or read no images; names the file found bad by
+            ``probe(path) -> reason or None`` (or every file when none is), and the fix.
+    """
+    fix = f"Delete it and get the dataset again: {how_to_get}"
+    try:
+        ds = build()
+    except _READ_ERRORS as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        for rel in files:
+            path = os.path.join(folder, rel)
+            reason = probe(path) if probe is not None and os.path.isfile(path) else None
+            if reason is not None:
+                raise CorruptFileError(f"Dataset {name!r}: {path!r} is truncated or corrupt ({reason}). {fix}",
+                                       path) from err
+        raise CorruptFileError(
+            f"Dataset {name!r}: the files under {folder!r} cannot be read ({type(err).__name__}: "
+            f"{str(err).splitlines()[0] if str(err) else 'no message'}); one of {', '.join(files)} is truncated, "
+            f"corrupt or of another format. {fix.replace('Delete it', 'Delete them')}", folder) from err
+    if len(ds) == 0:
+        raise CorruptFileError(f"Dataset {name!r}: the files under {folder!r} hold no images (one of "
+                               f"{', '.join(files)} is truncated or corrupt). "
+                               f"{fix.replace('Delete it', 'Delete them')}", folder)
+    return ds
 
 
 # ---------------------------------------------------------------------------------------
@@ -281,6 +366,16 @@ class _CelebAReader(tvd.CelebA):
     def _check_integrity(self):
         return True
 
+    def __getitem__(self, index):
+        try:
+            return super().__getitem__(index)
+        except FileNotFoundError:
+            raise
+        except _DECODE_ERRORS as err:
+            path = os.path.join(self.root, self.base_folder, "img_align_celeba", self.filename[index])
+            raise CorruptFileError(f"Dataset 'celeba': image {path!r} cannot be read ({type(err).__name__}: {err}); "
+                                   "it is truncated or corrupt. Extract img_align_celeba.zip again.", path) from err
+
 
 def _idx_reader(tv_cls):
     """torchvision's MNIST-format reader ``tv_cls``, reading ``<root>/<tv_cls name>/raw`` (files
@@ -311,15 +406,19 @@ def _cifar(root, name, split="train", download=True, check_integrity=True, trans
     tv_cls, reader = (tvd.CIFAR10, _CIFAR10Reader) if name == "cifar10" else (tvd.CIFAR100, _CIFAR100Reader)
     files = tv_cls.train_list if split == "train" else tv_cls.test_list
     required = [(f, md5) for f, md5 in files] + [(tv_cls.meta["filename"], tv_cls.meta["md5"])]
+    how_to_get = f"Get {tv_cls.url} and extract it into {root!r} (or pass download=True with network access)."
+    folder = os.path.join(root, tv_cls.base_folder)
     _ensure_files(
-        name, os.path.join(root, tv_cls.base_folder), required,
-        how_to_get=f"Get {tv_cls.url} and extract it into {root!r} (or pass download=True with network access).",
+        name, folder, required, how_to_get=how_to_get,
         download=download,
         downloader=lambda: tvd.utils.download_and_extract_archive(
             tv_cls.url, root, filename=tv_cls.filename, md5=tv_cls.tgz_md5),
         check_integrity=check_integrity,
     )
-    return reader(root, train=(split == "train"), transform=transform or _pipeline(), download=False)
+    return _read_files(name, folder, [f for f, _ in required],
+                       lambda: reader(root, train=(split == "train"), transform=transform or _pipeline(),
+                                      download=False),
+                       how_to_get, probe=_probe_pickle)
 
 
 def _stl10(root, name, split="unlabeled", folds=None, download=True, check_integrity=True, transform=None):
@@ -334,18 +433,19 @@ def _stl10(root, name, split="unlabeled", folds=None, download=True, check_integ
     required = [(f, md5[f]) for f in needed]
     if folds is not None:
         required.append((tvd.STL10.folds_list_file, None))
+    how_to_get = f"Get {tvd.STL10.url} and extract it into {root!r} (or pass download=True with network access)."
+    folder = os.path.join(root, tvd.STL10.base_folder)
     _ensure_files(
-        name, os.path.join(root, tvd.STL10.base_folder), required,
-        how_to_get=f"Get {tvd.STL10.url} and extract it into {root!r} (or pass download=True with network access).",
+        name, folder, required, how_to_get=how_to_get,
         download=download,
         downloader=lambda: tvd.utils.download_and_extract_archive(
             tvd.STL10.url, root, filename=tvd.STL10.filename, md5=tvd.STL10.tgz_md5),
         check_integrity=check_integrity,
     )
-    return _STL10Reader(
+    return _read_files(name, folder, [f for f, _ in required], lambda: _STL10Reader(
         root, split=split, folds=folds, download=False,
         transform=transform or _pipeline(transforms.Resize((48, 48))), target_transform=_clip_label,
-    )
+    ), how_to_get, probe=_probe_stl)
 
 
 def _celeba(root, name, split="all", download=True, check_integrity=True, transform=None):
@@ -361,20 +461,16 @@ def _celeba(root, name, split="all", download=True, check_integrity=True, transf
             tvd.utils.download_file_from_google_drive(file_id, folder, filename, md5)
         tvd.utils.extract_archive(os.path.join(folder, "img_align_celeba.zip"))
 
-    _ensure_files(
-        name, folder, required,
-        how_to_get=(
-            "Download img_align_celeba.zip (extract it there) and the listed txt files from "
-            "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Google Drive / Baidu links); "
-            "download=True needs network access and the gdown package."
-        ),
-        download=download, downloader=downloader, check_integrity=check_integrity,
-    )
-    return _CelebAReader(
+    how_to_get = ("Download img_align_celeba.zip (extract it there) and the listed txt files from "
+                  "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Google Drive / Baidu links); "
+                  "download=True needs network access and the gdown package.")
+    _ensure_files(name, folder, required, how_to_get=how_to_get, download=download, downloader=downloader,
+                  check_integrity=check_integrity)
+    return _read_files(name, folder, [f for f, _ in required if not f.endswith("/")], lambda: _CelebAReader(
         root, split=split, target_type="attr", download=False,
         transform=transform or _pipeline(transforms.CenterCrop(178), transforms.Resize((size, size))),
         target_transform=_zero_label,
-    )
+    ), how_to_get)
 
 
 def _lsun(root, name, download=False, transform=None):
@@ -410,7 +506,7 @@ def _has_class_folders(folder):
 
 def _image_folder_dataset(name, folder, transform):
     try:
-        return tvd.ImageFolder(folder, transform=transform)
+        return tvd.ImageFolder(folder, transform=transform, loader=load_rgb)
     except FileNotFoundError as err:
         raise FileNotFoundError(f"Dataset {name!r}: unusable image folder {folder!r}: {err}") from err
 
@@ -444,18 +540,19 @@ def _mnist(root, name, split="train", download=True, transform=None):
     tv_cls = _MNIST_CLASSES[name]
     prefix = "train" if split == "train" else "t10k"
     required = [(f"{prefix}-images-idx3-ubyte", None), (f"{prefix}-labels-idx1-ubyte", None)]
+    how_to_get = (f"Get {prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz from "
+                  f"{tv_cls.mirrors[0]} and gunzip them there (or pass download=True with network access).")
+    folder = os.path.join(root, tv_cls.__name__, "raw")
     _ensure_files(
-        name, os.path.join(root, tv_cls.__name__, "raw"), required,
-        how_to_get=(f"Get {prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz from "
-                    f"{tv_cls.mirrors[0]} and gunzip them there (or pass download=True with network access)."),
+        name, folder, required, how_to_get=how_to_get,
         download=download,
         downloader=lambda: tv_cls(root, train=(split == "train"), download=True),
         check_integrity=False,
     )
-    return _MNIST_READERS[name](
+    return _read_files(name, folder, [f for f, _ in required], lambda: _MNIST_READERS[name](
         root, train=(split == "train"), download=False,
         transform=transform or _pipeline(transforms.Resize((32, 32)), _to_rgb),
-    )
+    ), how_to_get, probe=_probe_idx)
 
 
 def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, random_offset=0,
@@ -470,13 +567,15 @@ def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, ra
     )
 
 
-def _image_folder(root, name, image_size=None, center_crop=True, download=False, transform=None):
+def _image_folder(root, name, image_size=None, center_crop=True, check_files=True, download=False, transform=None):
     if not os.path.isdir(root):
         raise FileNotFoundError(
             f"Dataset 'image_folder': folder {root!r} not found. Pass the directory holding your images "
             "(directly, or in one subfolder per class); it cannot be downloaded."
         )
+    resized = None  # unknown for a transform of the user's
     if transform is None:
+        resized = image_size is not None
         if image_size is None:
             transform = _pipeline()
         elif center_crop:
@@ -484,13 +583,21 @@ def _image_folder(root, name, image_size=None, center_crop=True, download=False,
         else:
             transform = _pipeline(transforms.Resize((image_size, image_size)))
     if _has_class_folders(root):
-        return _image_folder_dataset(name, root, transform)
-    if not list_images(root):
-        raise FileNotFoundError(
-            f"Dataset 'image_folder': no image files in {root!r} (extensions {', '.join(tvd.folder.IMG_EXTENSIONS)}), "
-            "neither directly nor in class subfolders."
-        )
-    return FlatImageFolder(root, transform=transform)
+        ds = _image_folder_dataset(name, root, transform)
+        paths = [path for path, _ in ds.samples]
+    else:
+        if not list_images(root):
+            raise FileNotFoundError(
+                f"Dataset 'image_folder': no image files in {root!r} (extensions "
+                f"{', '.join(tvd.folder.IMG_EXTENSIONS)}), neither directly nor in class subfolders."
+            )
+        ds = FlatImageFolder(root, transform=transform)
+        paths = ds.samples
+    if check_files:
+        check_image_files(paths, same_size=resized is False, label="Dataset 'image_folder': ",
+                          fix="Pass image_size=N to load_dataset('image_folder') to resize the shorter side of every "
+                              "image to N and center-crop it to N x N (or center_crop=False to resize to N x N).")
+    return ds
 
 
 def _synthetic(root, name, size=10000, image_size=32, seed=0, download=False):

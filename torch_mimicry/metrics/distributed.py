@@ -84,7 +84,17 @@ def broadcast_tensor(tensor, src=0):
     return buf.cpu()
 
 
-def extract_batches(num_items, batch_size, make_batch, extract_fn):
+def _counted(batches, bar):
+    """Yields the batches, advancing ``bar`` by the images of each one handed on."""
+    try:
+        for batch in batches:
+            yield batch
+            bar.update(int(batch.shape[0]))
+    finally:
+        bar.close()
+
+
+def extract_batches(num_items, batch_size, make_batch, extract_fn, desc=None):
     """Features of ``num_items`` items, the batches split across ranks.
 
     Args:
@@ -94,6 +104,8 @@ def extract_batches(num_items, batch_size, make_batch, extract_fn):
             items ``start .. stop - 1``.
         extract_fn (callable): maps an iterable of image batches to ``(pool3, logits)``
             float64 tensors.
+        desc (str): label of the progress bar over this rank's images (rank 0 on a
+            terminal only; see :mod:`torch_mimicry.utils.progress`).
 
     Returns:
         tuple: ``(pool3 [num_items, D1], logits [num_items, D2])`` on every rank.
@@ -101,7 +113,9 @@ def extract_batches(num_items, batch_size, make_batch, extract_fn):
     rank, world = rank_and_world_size()
     batches = shard_batches(num_items, batch_size, rank, world)
     if batches:
-        pool3, logits = extract_fn(make_batch(start, stop) for start, stop in batches)
+        from torch_mimicry.utils.progress import progress
+        bar = progress(total=batches[-1][1] - batches[0][0], desc=desc, unit="img")
+        pool3, logits = extract_fn(_counted((make_batch(start, stop) for start, stop in batches), bar))
     else:
         pool3 = logits = None
     if world == 1:

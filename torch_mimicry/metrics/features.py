@@ -7,21 +7,37 @@ random projection in tests) replaces the network everywhere.
 """
 import torch
 
-__all__ = ["extract", "weights_hash", "to_uint8"]
+from torch_mimicry.utils.images import check_image_values
+
+__all__ = ["extract", "extract_with", "weights_hash", "to_uint8", "FEATURE_DIM"]
+
+#: Width of the pool3 features :func:`extract` returns (replace it together with ``extract``).
+FEATURE_DIM = 2048
 
 
-def extract(images, weights=None, backend="torch", batch_size=50, device=None):
+def extract(images, weights=None, backend="torch", batch_size=50, device=None, resize="tf1"):
     """Inception features of images.
 
     Args:
         images: uint8 ``[N, 3, H, W]`` tensor in [0, 255], float tensor in [-1, 1], or an
             iterable of such batches.
+        resize (str): ``'tf1'`` or ``'clean'`` (see
+            :mod:`torch_mimicry.metrics.inception.resize`).
 
     Returns:
         tuple: ``(pool3 [N, 2048], logits [N, 1008])`` float64 CPU tensors.
     """
     from torch_mimicry.metrics.inception import inception_features
-    return inception_features(images, weights=weights, backend=backend, batch_size=batch_size, device=device)
+    return inception_features(images, weights=weights, backend=backend, batch_size=batch_size, device=device,
+                              resize=resize)
+
+
+def extract_with(images, resize="tf1", **kwargs):
+    """:func:`extract` as currently set in this module, with ``resize`` passed only when it is
+    not the default, so a replacement ``extract`` written for the default protocol keeps working."""
+    if resize != "tf1":
+        kwargs["resize"] = resize
+    return extract(images, **kwargs)
 
 
 def weights_hash(weights=None):
@@ -30,15 +46,26 @@ def weights_hash(weights=None):
     return _weights_hash(weights)
 
 
-def to_uint8(images):
+def to_uint8(images, what="images", warn_unit_range=False, fix=None):
     """Maps float images in [-1, 1] to uint8 ``round((x + 1) * 127.5)`` clamped to [0, 255].
+
+    Every path from images to features goes through here, so real and generated images are
+    checked alike (:func:`torch_mimicry.utils.check_image_values`).
 
     Args:
         images (Tensor): ``[N, 3, H, W]`` float (or already uint8, returned unchanged).
+        what (str): names the images in error messages.
+        warn_unit_range (bool): warn when every value lies in [0, 1] (``ToTensor`` without
+            ``Normalize``); callers set it for the first batch only.
+        fix (str): the fix quoted for values out of range (default: the dataset transform).
 
     Returns:
         Tensor: uint8 ``[N, 3, H, W]`` on the CPU.
+
+    Raises:
+        ValueError: not a tensor, neither uint8 nor float, NaN, or values beyond [-1, 1].
     """
+    check_image_values(images, what=what, allow_uint8=True, warn_unit_range=warn_unit_range, stacklevel=3, fix=fix)
     if images.dtype == torch.uint8:
         return images.cpu()
     x = images.detach().to(torch.float32)

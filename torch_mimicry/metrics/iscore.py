@@ -5,6 +5,8 @@ contiguous parts ``preds[i*N//splits : (i+1)*N//splits]``; per part the score is
 ``exp(mean_x KL(p(y|x) || p(y)))`` with ``p(y)`` the part's mean prediction. IS is the
 mean of the part scores, reported with their standard deviation (ddof 0).
 """
+import warnings
+
 import numpy as np
 
 from torch_mimicry.metrics._checks import as_float64_2d
@@ -41,6 +43,17 @@ def _check_splits(n, splits):
     return splits
 
 
+def _warn_if_probabilities(logits):
+    """Warns when every row is non-negative and sums to 1: softmax outputs passed as logits
+    (a second softmax flattens them and the score comes out near 1)."""
+    if logits.size and logits.shape[1] > 1 and logits.min() >= 0.0 and logits.max() <= 1.0 \
+            and np.allclose(logits.sum(axis=1), 1.0, atol=1e-3):
+        warnings.warn("inception_score_from_logits got rows that are probabilities (non-negative, each summing to 1), "
+                      "not logits: applying softmax again would give a score near 1. Pass the probabilities to "
+                      "inception_score_from_probs instead (or pass the logits, before the softmax).", UserWarning,
+                      stacklevel=3)
+
+
 def inception_score_from_logits(logits, splits=10, return_splits=False):
     """IS from Inception logits ``[N, C]`` (numpy or torch; float64 inside).
 
@@ -53,6 +66,7 @@ def inception_score_from_logits(logits, splits=10, return_splits=False):
     """
     logits = as_float64_2d(logits, "logits")
     splits = _check_splits(logits.shape[0], splits)
+    _warn_if_probabilities(logits)
     log_probs = _log_softmax(logits)
     scores = _split_scores(np.exp(log_probs), log_probs, splits)
     result = (float(np.mean(scores)), float(np.std(scores)))

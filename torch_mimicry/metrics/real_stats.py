@@ -6,17 +6,18 @@ dataset's length), sorted by index, mapped to uint8 and passed through the featu
 extractor. The pool3 features are cached in ``<cache_dir>/real_*.npz`` (default
 ``cache_dir``: ``$MIMICRY_HOME/features``, ``$MIMICRY_HOME`` defaulting to
 ``~/.cache/torch_mimicry``), keyed by dataset, split, resolution, sample count, seed,
-weights hash and backend; the key is stored inside the file and checked on load.
+weights hash, backend and resize protocol; the key is stored inside the file and checked on
+load.
 """
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 import torch
 
 from torch_mimicry.metrics import distributed, features
+from torch_mimicry.utils.io import atomic_write
 
 __all__ = ["mimicry_home", "default_cache_dir", "dataset_identity", "resolve_dataset", "real_indices",
            "real_features"]
@@ -63,7 +64,8 @@ def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=N
         # A Dataset of the user's: its class, length and a digest of its first and last images.
         h = hashlib.sha256()
         for i in sorted({0, len(ds) - 1}) if len(ds) else []:
-            h.update(features.to_uint8(_image(ds, i)[None]).numpy().tobytes())
+            h.update(features.to_uint8(_image(ds, i)[None], what=f"The real images of {type(ds).__name__} (item {i})")
+                     .numpy().tobytes())
         name = f"custom:{type(ds).__name__}:{len(ds)}:{h.hexdigest()[:16]}"
     return {"name": name, "split": "default" if split is None else str(split), "resolution": _resolution(ds)}
 
@@ -121,21 +123,13 @@ def _save_cached(path, key, pool3):
     f32 = arr.astype(np.float32)
     if np.array_equal(f32.astype(np.float64), arr):  # lossless: store half the bytes
         arr = f32
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".real_", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, pool3=arr, key=np.array(json.dumps(key, sort_keys=True)))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda f: np.savez(f, pool3=arr, key=np.array(json.dumps(key, sort_keys=True))),
+                 what="cache of real-image features")
 
 
 def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weights=None, backend="torch",
-                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False):
+                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False,
+                  resize="tf1"):
     """Pool3 features ``[num_samples, D]`` (float64 CPU tensor) of real images, cached on disk.
 
     Args:
@@ -143,9 +137,10 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
         identity (dict): from :func:`dataset_identity`.
         weights_id (str): hash of the extractor weights (part of the cache key).
         feat_file (str): explicit cache file (``.npz``) instead of one in ``cache_dir``.
+        resize (str): ``'tf1'`` or ``'clean'`` (see ``torch_mimicry.metrics.inception.resize``).
     """
     key = {"dataset": identity, "num_samples": int(num_samples), "real_seed": int(real_seed),
-           "weights_hash": weights_id, "backend": backend}
+           "weights_hash": weights_id, "backend": backend, "resize": resize}
     path = feat_file if feat_file is not None else _cache_file(cache_dir or default_cache_dir(), key)
     if feat_file is not None and not path.endswith(".npz"):
         path += ".npz"
@@ -160,14 +155,17 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
     idx = real_indices(len(ds), num_samples, real_seed)
 
     def make_batch(start, stop):
-        return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]))
+        return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]),
+                                 what=f"The real images of {identity.get('name', 'the dataset')!r} (items "
+                                      f"{int(idx[start])}..{int(idx[stop - 1])})")
 
     if verbose:
         print(f"INFO: Computing features of {num_samples} real images...")
     pool3, _ = distributed.extract_batches(
         len(idx), batch_size, make_batch,
-        lambda batches: features.extract(batches, weights=weights, backend=backend, batch_size=batch_size,
-                                         device=device))
+        lambda batches: features.extract_with(batches, resize=resize, weights=weights, backend=backend,
+                                              batch_size=batch_size, device=device),
+        desc="real features")
     pool3 = torch.as_tensor(pool3, dtype=torch.float64).cpu()
     if use_cache and rank == 0:
         _save_cached(path, key, pool3)

@@ -8,15 +8,24 @@ protocol::
      "scores": {"0": 31.2, "1": 31.5}, "seeds": [0, 1], "mean": 31.35, "std": 0.15,
      "library_version": "0.2.0", "torch_version": "2.4.0", "updated": "2024-...Z"}
 
+A metric with several values per run (precision and recall, density and coverage, SWD per
+pyramid level) stores each seed's score as an object of named values, and ``mean`` / ``std``
+as objects with the same names::
+
+    "scores": {"0": {"precision": 0.71, "recall": 0.52}}, "mean": {"precision": 0.71, ...}
+
 A request is served from a record when the step and the protocol are equal and every
-requested seed has a score. Files are replaced atomically (temporary file, then rename).
+requested seed has a score. Records written before the resize protocol was recorded hold no
+``resize`` entry; they were made with ``'tf1'`` and match requests for it. Files are
+replaced atomically (temporary file, then rename).
 """
 import datetime
 import json
 import os
-import tempfile
 
 import numpy as np
+
+from torch_mimicry.utils.io import atomic_json_dump
 
 __all__ = ["records_path", "load_records", "find_record", "make_record", "save_record"]
 
@@ -52,30 +61,50 @@ def _normalise(protocol):
     return json.loads(json.dumps(protocol, sort_keys=True))
 
 
+def _with_legacy_defaults(stored, requested):
+    """``stored`` with the entries that older records left implicit filled in as ``requested`` has them."""
+    if isinstance(stored, dict) and "resize" not in stored and requested.get("resize") == "tf1":
+        return dict(stored, resize="tf1")
+    return stored
+
+
 def find_record(records, step, protocol):
     """The record of ``step`` with an equal protocol, or None."""
     protocol = _normalise(protocol)
     for rec in records:
-        if rec.get("step") == int(step) and rec.get("protocol") == protocol:
+        if rec.get("step") == int(step) and _with_legacy_defaults(rec.get("protocol"), protocol) == protocol:
             return rec
     return None
 
 
+def _summary(values):
+    """``(mean, std)`` (ddof 0) of floats, or dicts of them name by name."""
+    if values and isinstance(values[0], dict):
+        names = list(values[0])
+        stats = {n: _summary([float(v[n]) for v in values]) for n in names}
+        return {n: m for n, (m, _) in stats.items()}, {n: s for n, (_, s) in stats.items()}
+    return float(np.mean(values)), float(np.std(values))
+
+
 def make_record(metric, step, protocol, scores):
-    """A record of ``scores`` (``{seed: score}``) with mean / std (ddof 0) over all its seeds."""
+    """A record of ``scores`` (``{seed: score}``, a score a float or a dict of named floats) with
+    mean / std (ddof 0) over all its seeds."""
     import torch
 
     from torch_mimicry import __version__
-    seeds = sorted(int(s) for s in scores)
-    values = [float(scores[s]) for s in seeds]
+    scores = {int(s): v for s, v in scores.items()}
+    seeds = sorted(scores)
+    values = [{n: float(x) for n, x in scores[s].items()} if isinstance(scores[s], dict) else float(scores[s])
+              for s in seeds]
+    mean, std = _summary(values)
     return {
         "metric": metric,
         "step": int(step),
         "protocol": _normalise(protocol),
         "scores": {str(s): v for s, v in zip(seeds, values)},
         "seeds": seeds,
-        "mean": float(np.mean(values)),
-        "std": float(np.std(values)),
+        "mean": mean,
+        "std": std,
         "library_version": __version__,
         "torch_version": torch.__version__,
         "updated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -92,18 +121,6 @@ def save_record(path, record):
 
 
 def atomic_write_json(obj, path):
-    """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename
+    (:func:`torch_mimicry.utils.io.atomic_json_dump`; a full disk raises SaveError)."""
+    atomic_json_dump(obj, path, indent=2, what=f"metric records {os.path.basename(path)}")

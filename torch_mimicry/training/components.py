@@ -12,6 +12,7 @@ The Trainer calls the hooks of ``trainer.components`` in list order, records
 checkpoint.
 """
 import contextlib
+from typing import Optional, Tuple
 
 
 class TrainerComponent:
@@ -22,8 +23,8 @@ class TrainerComponent:
         mutable_hparams (tuple): keys of :meth:`hparams` that may change when a run resumes.
     """
 
-    name = None
-    mutable_hparams = ()
+    name: Optional[str] = None
+    mutable_hparams: Tuple[str, ...] = ()
 
     def hparams(self):
         """JSON-able hyperparameters, recorded in ``params.json`` under ``name``."""

@@ -66,9 +66,33 @@ def init_process_group_from_environment(device):
     backend = "nccl" if device.type == "cuda" and dist.is_nccl_available() else "gloo"
     if device.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    dist.init_process_group(backend=backend)
+    store = _attempt_store()
+    if store is None:
+        dist.init_process_group(backend=backend)
+    else:
+        dist.init_process_group(backend=backend, store=store, rank=int(os.environ["RANK"]),
+                                world_size=environment_world_size())
     atexit.register(_destroy_group)
     return True
+
+
+def _attempt_store():
+    """Under ``torchrun --max-restarts``, the rendezvous store of this attempt: torchrun's store
+    under the prefix ``attempt_<TORCHELASTIC_RESTART_COUNT>``; None outside torchrun.
+
+    torchrun keeps one store for all attempts, so after a restart the keys of the failed attempt
+    (such as the dead ranks' gloo addresses) are still there, and a rank could read them before
+    their new values are set; a prefix per attempt keeps attempts apart.
+    """
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
+    if attempt is None:
+        return None
+    from torch.distributed.constants import default_pg_timeout
+    agent_store = os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == str(True)
+    store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), environment_world_size(),
+                          is_master=not agent_store and int(os.environ["RANK"]) == 0, timeout=default_pg_timeout,
+                          multi_tenant=True)
+    return dist.PrefixStore(f"torch_mimicry/attempt_{attempt}", store)
 
 
 def _destroy_group():
@@ -234,6 +258,7 @@ class DistributedTraining(TrainerComponent):
         return box[0]
 
     def barrier(self):
+        """Waits until every rank arrives here (nothing without a group)."""
         if self.active:
             dist.barrier()
 

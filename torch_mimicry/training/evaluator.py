@@ -145,6 +145,7 @@ class PeriodicEvaluator(TrainerComponent):
         return protocol
 
     def is_better(self, score):
+        """True when ``score`` beats the best so far (lower FID / KID, higher IS)."""
         if self.best is None:
             return True
         if self.metric in HIGHER_IS_BETTER:

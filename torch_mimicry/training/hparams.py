@@ -13,7 +13,7 @@ MUTABLE_HPARAMS = ("num_steps", "print_steps", "vis_steps", "log_steps", "save_s
                    "keep_last", "device", "channels_last", "compile")
 
 #: Components that may be added to, removed from or changed in a resumed run.
-OPTIONAL_COMPONENTS = ("distributed", "precision", "evaluator")
+OPTIONAL_COMPONENTS = ("distributed", "precision", "evaluator", "progress")
 
 _OPTIMIZER_KEYS = ("betas", "eps", "weight_decay", "momentum", "dampening", "nesterov", "amsgrad", "alpha",
                    "centered")

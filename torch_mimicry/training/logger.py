@@ -4,7 +4,7 @@ import os
 import torch
 import torchvision.utils as vutils
 
-from torch_mimicry.utils.io import atomic_torch_save
+from torch_mimicry.utils.io import atomic_torch_save, atomic_write
 
 
 def _format_duration(seconds):
@@ -56,6 +56,7 @@ class Logger:
         return (max(global_step - 1, 0) * self.n_dis) // self.dataset_size + 1
 
     def num_epochs(self):
+        """Number of epochs (passes over the dataloader) that ``num_steps`` generator steps span."""
         return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
 
     def print_log(self, global_step, log_data, time_taken, steps_left=None):
@@ -97,7 +98,7 @@ class Logger:
             if noise.shape == (self.num_images, netG.nz):
                 return noise
         noise = torch.randn(self.num_images, netG.nz, generator=torch.Generator().manual_seed(0))
-        atomic_torch_save(noise, path)
+        atomic_torch_save(noise, path, what="fixed noise of the image grids")
         return noise
 
     @torch.no_grad()
@@ -127,10 +128,11 @@ class Logger:
             torch.set_rng_state(rng_state)
             if cuda_states is not None:
                 torch.cuda.set_rng_state_all(cuda_states)
-        os.makedirs(self.images_dir, exist_ok=True)
         for tag, images in (("fake_samples", random), ("fixed_fake_samples", fixed)):
             grid = vutils.make_grid(images.detach().float().cpu(), padding=2, normalize=True, value_range=(-1, 1))
-            vutils.save_image(grid, os.path.join(self.images_dir, f"{tag}_step_{global_step}.png"))
+            name = f"{tag}_step_{global_step}.png"
+            atomic_write(os.path.join(self.images_dir, name), lambda f: vutils.save_image(grid, f, format="png"),
+                         what=f"image grid {name}")
             self.writer.add_image(f"{tag.replace('_samples', '')}_vis", grid, global_step=global_step)
 
     @staticmethod
@@ -142,10 +144,12 @@ class Logger:
         return netG(noise)
 
     def flush(self):
+        """Writes pending TensorBoard events to disk."""
         if self._writer is not None:
             self._writer.flush()
 
     def close(self):
+        """Flushes and closes the TensorBoard writer; the logger can be closed more than once."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None

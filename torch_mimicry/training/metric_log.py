@@ -51,6 +51,7 @@ class MetricLog:
         return self.metrics[name]["group"]
 
     def keys(self):
+        """Metric names in insertion order."""
         return self.metrics.keys()
 
     def items(self):
@@ -58,6 +59,7 @@ class MetricLog:
         return ((name, m["value"]) for name, m in self.metrics.items())
 
     def values(self):
+        """Metric values (floats) in insertion order."""
         return (m["value"] for m in self.metrics.values())
 
     def non_finite(self):

@@ -69,10 +69,12 @@ class TrainerGradScaler(torch.amp.GradScaler):
         self.used = False
 
     def scale(self, outputs):
+        """``outputs`` times the scale factor (and a note that the scaler is in use)."""
         self.used = True
         return super().scale(outputs)
 
     def unscale_(self, optimizer):
+        """Runs ``before_unscale(optimizer)``, then divides the optimizer's gradients by the scale."""
         if self.before_unscale is not None:
             self.before_unscale(optimizer)
         return super().unscale_(optimizer)

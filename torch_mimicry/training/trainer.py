@@ -19,7 +19,7 @@ import torch
 
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
-from torch_mimicry.training import hparams
+from torch_mimicry.training import checks, hparams
 from torch_mimicry.training.augmentation import DiscriminatorAugmentation
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
@@ -29,9 +29,10 @@ from torch_mimicry.training.lecam import make_lecam
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.training.precision import MixedPrecision, resolve_amp
+from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
-from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save
+from torch_mimicry.utils.io import SaveError, atomic_json_dump, atomic_torch_save, ensure_dir
 
 class _frozen:
     """Context manager that turns off ``requires_grad`` of a module's trainable parameters.
@@ -140,6 +141,8 @@ class Trainer:
             :mod:`torch_mimicry.augment` (:mod:`torch_mimicry.training.augmentation`).
         lecam (float or LeCam): LeCam regularisation of the discriminator with this weight, or a
             :class:`~torch_mimicry.training.lecam.LeCam` object.
+        progress (str): ``'log'`` (console lines every ``print_steps``), ``'bar'`` (a progress bar
+            on a terminal) or ``'auto'`` (a bar where one can be shown).
         components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
 
     Distributed training starts when a ``torch.distributed`` process group is initialised or the
@@ -150,7 +153,7 @@ class Trainer:
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
                  log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
                  amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, augment=None, lecam=None, components=None):
+                 compile=False, sync_bn=False, augment=None, lecam=None, progress="log", components=None):
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -188,6 +191,7 @@ class Trainer:
                 raise FileNotFoundError(f"{name}: no checkpoint file at {path!r}.")
         if (netG_ckpt_file is None) != (netD_ckpt_file is None):
             raise ValueError("Give both netG_ckpt_file and netD_ckpt_file to resume from files, or neither.")
+        checks.check_trainer_inputs(netD, netG, optD, optG, dataloader)  # contract checks (training/checks.py)
 
         self.netD, self.netG, self.optD, self.optG = netD, netG, optD, optG
         self.num_steps = num_steps
@@ -226,8 +230,9 @@ class Trainer:
         self.evaluator = PeriodicEvaluator(eval_every, eval_metric, eval_kwargs) if eval_every is not None else None
         self.augmentation = DiscriminatorAugmentation(augment) if augment is not None else None
         self.lecam = make_lecam(lecam)
+        self.progress = ProgressDisplay(progress)
         self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator, self.augmentation,
-                                       self.lecam) if c is not None]
+                                       self.lecam, self.progress) if c is not None]
         self.components += extra
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):
@@ -244,6 +249,7 @@ class Trainer:
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
         self._stop_signal = None
         self._setup_done = False
+        self._first_batch_checked = False  # contract checks (training/checks.py)
 
     # ----------------------------------------------------------------------------------
     # Hyperparameters
@@ -260,6 +266,8 @@ class Trainer:
 
     def _check_resume_consistency(self):
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
+        if not ckpt_layout.candidate_steps(self.log_dir)[0]:
+            return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
         hparams.check_resume_consistency(self._params_path(), self.params, self.components, self.log_dir)
 
     # ----------------------------------------------------------------------------------
@@ -282,14 +290,19 @@ class Trainer:
         step = self.global_step
         rank_states = self.distributed.gather({"rng": get_rng_state(), "epoch_rng": self.stream.state_dict()["epoch_rng"]})
         if self.is_main_process:
-            self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
-                                      name=f"netD_{step}_steps.pth")
-            self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
-                                      name=f"netG_{step}_steps.pth")
-            for component in self.components:
-                component.save(self, step)
-            atomic_torch_save(self._trainer_state(rank_states),
-                              ckpt_layout.checkpoint_path(self.log_dir, "trainer", step))
+            try:
+                self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
+                                          name=f"netD_{step}_steps.pth")
+                self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
+                                          name=f"netG_{step}_steps.pth")
+                for component in self.components:
+                    component.save(self, step)
+                atomic_torch_save(self._trainer_state(rank_states),
+                                  ckpt_layout.checkpoint_path(self.log_dir, "trainer", step),
+                                  what=f"trainer state of step {step}")
+            except SaveError:  # full disk, read-only folder: no incomplete step stays behind
+                ckpt_layout.remove_step(self.log_dir, step, self._extra_checkpoint_names())
+                raise
             if self.keep_last is not None:
                 extra = self._extra_checkpoint_names()
                 steps, _ = ckpt_layout.candidate_steps(self.log_dir, extra)
@@ -335,6 +348,7 @@ class Trainer:
         steps, with_state = ckpt_layout.candidate_steps(self.log_dir, extra)
         if only_step is not None:
             steps = [only_step]
+        failures = []
         for step in steps:
             files = [ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG")]
             trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step) if with_state else None
@@ -343,6 +357,7 @@ class Trainer:
             except CheckpointError as e:
                 if only_step is not None:
                     raise
+                failures.append(f"step {step}: {e}")
                 print(f"WARNING: checkpoint of step {step} is unusable: {e} Falling back to the previous one.",
                       flush=True)
                 continue
@@ -351,8 +366,8 @@ class Trainer:
                               "continues, but not exactly as an uninterrupted one would.")
             return step, state
         if steps:
-            raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step is corrupt. "
-                                  "Move the checkpoints folder away to start afresh.")
+            raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step failed to load ("
+                                  + "; ".join(failures) + "). Move the checkpoints folder away to start afresh.")
         return 0, None
 
     def _resume(self):
@@ -465,7 +480,11 @@ class Trainer:
         """n_dis discriminator steps, each on a fresh batch, then one generator step on the last batch."""
         with _frozen(self.netG):
             for _ in range(self.n_dis):
-                real_batch = self._to_device(self.stream.next())
+                batch = self.stream.next()
+                if not self._first_batch_checked:  # contract checks (training/checks.py), once
+                    checks.check_first_batch(batch, self.netD, self.netG, self.device)
+                    self._first_batch_checked = True
+                real_batch = self._to_device(batch)
                 log_data = self._step("D", real_batch, log_data)
         self._check_finite(log_data, "discriminator")
         with _frozen(self.netD):
@@ -513,7 +532,7 @@ class Trainer:
         step = self.global_step
         if not self.is_main_process:
             return
-        if step % self.print_steps == 0:
+        if step % self.print_steps == 0 and self.progress.wants_console_lines:
             start, steps = interval
             self.logger.print_log(step, log_data, (time.time() - start) / steps, steps_left=self.num_steps - step)
         if step % self.log_steps == 0:
@@ -524,7 +543,7 @@ class Trainer:
     def train(self):
         """Runs (or resumes) training until ``num_steps`` generator steps; returns the final global step."""
         if self.is_main_process:
-            os.makedirs(self.log_dir, exist_ok=True)
+            ensure_dir(self.log_dir, what="log folder")
         self._setup()
         try:
             if not self._start():
@@ -561,9 +580,9 @@ class Trainer:
                     last_saved = self.global_step
         except KeyboardInterrupt:
             print("\nINFO: Interrupted again: quitting without saving the current step.", flush=True)
-            self._restore_signal_handlers(previous_handlers)
             raise
-        self._restore_signal_handlers(previous_handlers)
+        finally:  # also when a step or a save fails
+            self._restore_signal_handlers(previous_handlers)
         if self.global_step != last_saved:
             if stop and self.is_main_process:
                 print("INFO: Saving checkpoints from keyboard interrupt...", flush=True)

@@ -5,12 +5,13 @@ from collections.abc import Iterable
 import numpy as np
 import torch
 
-from torch_mimicry.metrics.inception.network import InceptionV3TF
+from torch_mimicry.metrics.inception.network import INPUT_SIZE, InceptionV3TF
+from torch_mimicry.metrics.inception.resize import check_resize, clean_resize
 from torch_mimicry.metrics.inception.weights import graphdef_path, load_inception_weights
+from torch_mimicry.utils.images import check_image_values
 
 __all__ = ["inception_features", "images_to_uint8", "get_inception_model"]
 
-_RANGE_TOL = 1e-4  # float images may exceed [-1, 1] by this much (they are clamped anyway)
 _MODELS = {}  # (weights sha256, device, dtype) -> InceptionV3TF
 
 
@@ -37,16 +38,9 @@ def images_to_uint8(images):
         raise ValueError("expected images of shape [N, 3, H, W], got %s" % (tuple(images.shape),))
     if images.dtype == torch.uint8:
         return images.detach().cpu()
-    if not images.is_floating_point():
-        raise ValueError("expected uint8 images in [0, 255] or float images in [-1, 1], got dtype %s" % images.dtype)
-    x = images.detach()
-    if x.numel():
-        lo, hi = torch.aminmax(x.float())
-        lo, hi = float(lo), float(hi)
-        if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1 - _RANGE_TOL or hi > 1 + _RANGE_TOL:
-            raise ValueError("expected float images in [-1, 1] (e.g. tanh generator output), got values in "
-                             "[%g, %g]; pass uint8 tensors for images in [0, 255]" % (lo, hi))
-    x = x.to(torch.float32)  # float32 arithmetic, as torch_mimicry.metrics.features.to_uint8
+    # the range rule shared with the Trainer and the metrics (torch_mimicry.utils.images)
+    check_image_values(images, what="images", allow_uint8=True, warn_unit_range=False)
+    x = images.detach().to(torch.float32)  # float32 arithmetic, as torch_mimicry.metrics.features.to_uint8
     return torch.round((x + 1.0) * 127.5).clamp_(0, 255).to("cpu", torch.uint8)
 
 
@@ -112,7 +106,8 @@ def _rebatch(batches, size):
         yield torch.cat(pending) if len(pending) > 1 else pending[0]
 
 
-def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32):
+def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32,
+                       resize="tf1", progress=None):
     """Inception ``pool_3`` features and unbiased logits of images (the FID / IS network).
 
     Args:
@@ -126,6 +121,11 @@ def inception_features(images, weights=None, backend="torch", batch_size=50, dev
         device: torch device (default: CUDA if available, else CPU). With ``'tf'`` a CUDA
             device lets TensorFlow use the GPU.
         dtype: ``torch.float32`` (TF32 disabled) or ``torch.float64``; torch backend only.
+        resize (str): ``'tf1'`` (the graph's own bilinear resize, default) or ``'clean'``
+            (clean-fid's anti-aliased bicubic resize to 299 before the network); see
+            :mod:`torch_mimicry.metrics.inception.resize`.
+        progress: an object with ``update(n)`` told the number of images of each batch
+            done (e.g. a bar of :func:`torch_mimicry.utils.progress.progress`).
 
     Returns:
         tuple: ``(pool3 [N, 2048], logits [N, 1008])`` float64 CPU tensors; ``logits`` is
@@ -140,6 +140,7 @@ def inception_features(images, weights=None, backend="torch", batch_size=50, dev
         raise ValueError("batch_size must be a positive int, got %r" % (batch_size,))
     if dtype not in (torch.float32, torch.float64):
         raise ValueError("dtype must be torch.float32 or torch.float64, got %r" % (dtype,))
+    check_resize(resize)
     if isinstance(images, (str, bytes)) or not isinstance(images, (torch.Tensor, np.ndarray, Iterable)):
         images_to_uint8(images)  # raises the ValueError
     if torch.is_tensor(images) or isinstance(images, np.ndarray) or isinstance(images, (list, tuple)):
@@ -154,16 +155,23 @@ def inception_features(images, weights=None, backend="torch", batch_size=50, dev
         model = get_inception_model(weights, device, dtype)
         with _exact_float32(), torch.inference_mode():
             for chunk in _rebatch(batches, batch_size):
-                p, l = model(chunk.to(device, non_blocking=True))
+                x = chunk.to(device, non_blocking=True)
+                if resize == "clean":
+                    x = clean_resize(x, INPUT_SIZE, dtype=dtype)
+                p, l = model(x)
                 pools.append(p.to("cpu", torch.float64))
                 logits.append(l.to("cpu", torch.float64))
+                if progress is not None:
+                    progress.update(chunk.shape[0])
     else:
         from torch_mimicry.metrics.inception.tf_backend import TFInception
         with TFInception(graphdef_path(weights), use_gpu=device.type == "cuda") as net:
             for chunk in _rebatch(batches, batch_size):
-                p, l = net.run(chunk.numpy())
+                p, l = net.run(clean_resize(chunk, INPUT_SIZE).numpy() if resize == "clean" else chunk.numpy())
                 pools.append(torch.from_numpy(p).to(torch.float64))
                 logits.append(torch.from_numpy(l).to(torch.float64))
+                if progress is not None:
+                    progress.update(chunk.shape[0])
     if not pools:
         return torch.zeros(0, 2048, dtype=torch.float64), torch.zeros(0, 1008, dtype=torch.float64)
     return torch.cat(pools), torch.cat(logits)

@@ -70,8 +70,12 @@ class TFInception:
         self._proc.stdin.flush()
 
     def run(self, batch):
+        """Runs uint8 images ``[N, H, W, 3]`` through the graph; returns ``(pool3 [N, 2048], logits [N, 1008])`` as numpy arrays."""
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(batch, dtype=np.uint8), allow_pickle=False)
+        # uint8 images go through the graph's own resize; float32 ones (already resized to
+        # 299, e.g. by the 'clean' protocol) pass it unchanged.
+        dtype = np.float32 if np.asarray(batch).dtype == np.float32 else np.uint8
+        np.save(buf, np.ascontiguousarray(batch, dtype=dtype), allow_pickle=False)
         try:
             self._send(b"B", buf.getvalue())
         except BrokenPipeError:
@@ -83,6 +87,7 @@ class TFInception:
         return out["pool3"], out["logits"]
 
     def close(self):
+        """Stops the TensorFlow worker process (waits up to 30 s, then kills it); safe to call twice."""
         proc = getattr(self, "_proc", None)
         if proc is None:
             return

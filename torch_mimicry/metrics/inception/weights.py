@@ -22,14 +22,16 @@ import json
 import os
 import re
 import tarfile
-import tempfile
 import time
 import urllib.request
+import zlib
 from collections.abc import Mapping
 
 import torch
 
 from torch_mimicry.metrics.inception.graphdef import canonical_keys, graphdef_to_state_dict
+from torch_mimicry.utils.errors import CorruptFileError
+from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save, atomic_write
 
 __all__ = ["INCEPTION_URL", "TGZ_NAME", "PB_NAME", "mimicry_home", "cache_dir", "load_inception_weights",
            "weights_hash", "state_dict_hash", "detect_format", "graphdef_path", "WeightsNotFoundError"]
@@ -105,7 +107,36 @@ def detect_format(path):
         return "pth"
     if head[:1] == b"\n":  # field 1 (GraphDef.node), length-delimited
         return "pb"
-    raise ValueError("%s is neither a .tgz archive, a GraphDef .pb nor a PyTorch .pth file" % path)
+    raise CorruptFileError("Inception weights %r are neither a .tgz archive, a GraphDef .pb nor a PyTorch .pth file "
+                           "(first bytes %r)%s. %s." % (path, head, " (the file is empty)" if not head else "",
+                                                       _REPLACE_FIX), path)
+
+
+#: The fix for a bad weights file, quoted in messages.
+_REPLACE_FIX = ("Delete it and provide the file again: inception-2015-12-05.tgz, the classify_image_graph_def.pb it "
+                "holds, or pt_inception-2015-12-05-6726825d.pth")
+
+#: What reading a truncated or corrupt archive, graph or torch file raises.
+_READ_ERRORS = (ValueError, RuntimeError, EOFError, OSError, tarfile.TarError, zlib.error, KeyError, IndexError,
+                TypeError)
+
+
+def _corrupt(path, err, fix=_REPLACE_FIX):
+    reason = str(err).splitlines()[0] if str(err) else "no message"
+    if len(reason) > 120:
+        reason = reason[:117] + "..."
+    return CorruptFileError("Inception weights %r cannot be read (%s: %s); the file is truncated, corrupt or not the "
+                            "2015 Inception network. %s." % (path, type(err).__name__, reason, fix), path)
+
+
+def _state_dict_of_graph(path, fmt, fix=_REPLACE_FIX):
+    """Canonical state dict converted from the ``.pb`` / ``.tgz`` at ``path``; names the file when it is bad."""
+    try:
+        return graphdef_to_state_dict(_read_graphdef_bytes(path, fmt))
+    except _READ_ERRORS as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise _corrupt(path, err, fix) from err
 
 
 def _read_pb_from_tgz(path):
@@ -144,24 +175,29 @@ def _canonicalize(raw, origin):
 
 def _load_pth(path):
     m = re.search(r"-([0-9a-f]{8,64})\.pth?$", os.path.basename(path))
-    if m and not _file_sha256(path).startswith(m.group(1)):
-        raise ValueError("%s: SHA-256 does not start with %s as its name says; the file is corrupt or "
-                         "truncated" % (path, m.group(1)))
-    return _canonicalize(torch.load(path, map_location="cpu", weights_only=True), path)
+    if m:
+        digest = _file_sha256(path)
+        if not digest.startswith(m.group(1)):
+            raise CorruptFileError("Inception weights %r: SHA-256 %s... does not start with %s as the file name says; "
+                                   "the file is truncated, corrupt or renamed. %s." % (path, digest[:16], m.group(1),
+                                                                                       _REPLACE_FIX), path)
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except _READ_ERRORS as err:
+        raise _corrupt(path, err) from err
+    return _canonicalize(raw, path)
 
 
 def _save_converted(sd, target, source_sha):
-    """Writes ``target`` and ``target.json`` atomically; returns the weights hash."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    """Writes ``target`` and ``target.json`` atomically; returns the weights hash.
+
+    Raises SaveError (an OSError) when the cache folder cannot be written.
+    """
     digest = state_dict_hash(sd)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-    os.close(fd)
-    torch.save(sd, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-    with open(target + ".json.tmp", "w") as f:
-        json.dump({"weights_sha256": digest, "source_sha256": source_sha, "format": "canonical-v1"}, f)
-    os.replace(target + ".json.tmp", target + ".json")
+    atomic_torch_save(sd, target, what="converted Inception weights")
+    os.chmod(target, 0o644)
+    atomic_json_dump({"weights_sha256": digest, "source_sha256": source_sha, "format": "canonical-v1"},
+                     target + ".json", what="record of the converted Inception weights")
     return digest
 
 
@@ -188,7 +224,7 @@ def _convert_graphdef_file(path, fmt):
     hit = _load_converted(target)
     if hit is not None and hit[2].get("source_sha256") == source_sha:
         return hit[0], hit[1]
-    sd = graphdef_to_state_dict(_read_graphdef_bytes(path, fmt))
+    sd = _state_dict_of_graph(path, fmt)
     try:
         digest = _save_converted(sd, target, source_sha)
     except OSError:  # read-only cache: still usable, only slower next time
@@ -239,7 +275,8 @@ def _default_weights():
         except Exception as err:
             raise WeightsNotFoundError(_how_to_provide("nothing found and the download of %s failed (%s: %s)"
                                                        % (url, type(err).__name__, err))) from None
-    sd = graphdef_to_state_dict(_read_pb_from_tgz(tgz))
+    sd = _state_dict_of_graph(tgz, "tgz", fix="Delete it: the next call downloads it again (or copy a good "
+                                              "inception-2015-12-05.tgz there)")
     digest = _save_converted(sd, target, _file_sha256(tgz))
     return sd, digest
 
@@ -273,6 +310,8 @@ def load_inception_weights(weights=None):
 
     Raises:
         WeightsNotFoundError (a FileNotFoundError): nothing found and no download possible.
+        CorruptFileError (a ValueError): the file is truncated, corrupt, of an unknown format or
+            fails its hash (named, with the fix).
         ValueError: the file is not the expected network.
     """
     if isinstance(weights, Mapping):
@@ -332,10 +371,10 @@ def graphdef_path(weights=None):
         raise ValueError("backend='tf' needs the original graph (.pb or .tgz), not the converted file %s" % path)
     pb = os.path.join(cache_dir(), "graph-%s.pb" % _file_sha256(path)[:16])
     if not os.path.isfile(pb):
-        os.makedirs(cache_dir(), exist_ok=True)
-        data = _read_pb_from_tgz(path)
-        with open(pb + ".tmp", "wb") as f:
-            f.write(data)
-        os.replace(pb + ".tmp", pb)
+        try:
+            data = _read_pb_from_tgz(path)
+        except _READ_ERRORS as err:
+            raise _corrupt(path, err) from err
+        atomic_write(pb, lambda f: f.write(data), "wb", what="Inception graph extracted from %s" % path)
     return pb
 

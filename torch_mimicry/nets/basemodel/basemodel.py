@@ -1,19 +1,23 @@
 """BaseModel: checkpointing, parameter counting and device lookup for every network."""
+from __future__ import annotations
+
+import copy
 import os
 import pickle
 import zipfile
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
-from torch_mimicry.utils.io import atomic_torch_save
+from torch_mimicry.utils.io import StrPath, atomic_torch_save
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file exists but cannot be read (truncated, corrupt, or not a checkpoint)."""
 
 
-def load_checkpoint_file(ckpt_file):
+def load_checkpoint_file(ckpt_file: StrPath) -> Dict[str, Any]:
     """Loads a checkpoint dict safely (``weights_only=True``, mapped to the CPU).
 
     Raises:
@@ -34,6 +38,58 @@ def load_checkpoint_file(ckpt_file):
     return ckpt
 
 
+#: Optimizer state entries that have their parameter's shape (torch.optim's Adam family, SGD,
+#: RMSprop, Adagrad, Adadelta, Adamax, ASGD, Rprop).
+_PARAM_SHAPED_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "momentum_buffer", "square_avg",
+                       "grad_avg", "acc_delta", "sum", "ax", "prev", "step_size")
+
+#: Hyperparameter names that tell optimizer classes apart (Adam: betas; SGD: momentum; ...).
+_CLASS_KEYS = {"betas", "momentum", "rho", "lr_decay", "alpha", "lambd", "etas", "step_sizes"}
+
+
+def _optimizer_state_mismatch(optimizer: torch.optim.Optimizer) -> Optional[str]:
+    """The first state tensor whose shape differs from its parameter's, as words; None when all fit.
+
+    torch does not compare shapes when loading an optimizer state; the next step would fail.
+    """
+    for group_index, group in enumerate(optimizer.param_groups):
+        for param_index, p in enumerate(group["params"]):
+            for key, value in optimizer.state.get(p, {}).items():
+                if key in _PARAM_SHAPED_STATE and isinstance(value, torch.Tensor) and value.shape != p.shape:
+                    return (f"its {key!r} of parameter {param_index} in group {group_index} has shape "
+                            f"{tuple(value.shape)} but that parameter has shape {tuple(p.shape)}")
+    return None
+
+
+def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: Any, ckpt_file: str, model_name: str) -> None:
+    """``optimizer.load_state_dict(state)``, refusing (and leaving ``optimizer`` as it was) a state
+    that does not fit the optimizer's parameters."""
+    before = copy.deepcopy(optimizer.state_dict())
+    fix = (f"The optimizer must be built as when the checkpoint was saved (same class, over "
+           f"{model_name}.parameters() in the same groups); or restore the weights alone (optimizer=None).")
+    saved_groups = state.get("param_groups") if isinstance(state, dict) else None
+    if not saved_groups or not isinstance(saved_groups[0], dict):
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} is not an optimizer state dict "
+                              "(no 'param_groups').")
+    saved_kind = set(saved_groups[0]) & _CLASS_KEYS
+    current_kind = set(optimizer.param_groups[0]) & _CLASS_KEYS
+    if saved_kind != current_kind:
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} was saved by another kind of optimizer (its "
+                              f"hyperparameters {sorted(saved_kind)}, the given {type(optimizer).__name__}'s "
+                              f"{sorted(current_kind)}). {fix}")
+    try:
+        optimizer.load_state_dict(state)
+    except (ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:
+        optimizer.load_state_dict(before)
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the given "
+                              f"{type(optimizer).__name__} ({type(e).__name__}: {e}). {fix}") from e
+    mismatch = _optimizer_state_mismatch(optimizer)
+    if mismatch is not None:
+        optimizer.load_state_dict(before)
+        raise CheckpointError(f"The optimizer state in {ckpt_file!r} does not fit the parameters of the given "
+                              f"{type(optimizer).__name__}: {mismatch}. {fix}")
+
+
 class BaseModel(nn.Module):
     """Base class of every network: saving and restoring checkpoints, counting parameters.
 
@@ -43,21 +99,22 @@ class BaseModel(nn.Module):
     """
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         """The device of the model's first parameter (or buffer); CPU for an empty model."""
-        for tensor in self.parameters():
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
+        for parameter in self.parameters():
+            return parameter.device
+        for buffer in self.buffers():
+            return buffer.device
         return torch.device("cpu")
 
-    def count_params(self):
+    def count_params(self) -> Tuple[int, int]:
         """Returns ``(num_total, num_trainable)`` parameter counts."""
         num_total = sum(p.numel() for p in self.parameters())
         num_trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
         return num_total, num_trainable
 
-    def save_checkpoint(self, directory, global_step, optimizer=None, name=None):
+    def save_checkpoint(self, directory: StrPath, global_step: int, optimizer: Optional[torch.optim.Optimizer] = None,
+                        name: Optional[str] = None) -> str:
         """Saves model (and optimizer) state to ``directory/name`` and returns the file's path.
 
         Args:
@@ -75,11 +132,12 @@ class BaseModel(nn.Module):
             "global_step": int(global_step),
             "model_class": type(self).__name__,
         }
-        atomic_torch_save(ckpt, path)
+        atomic_torch_save(ckpt, path, what=f"{type(self).__name__} checkpoint of step {int(global_step)}")
         return path
 
     @staticmethod
-    def backward_and_step(loss, optimizer, scaler=None):
+    def backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                          scaler: Optional["torch.amp.GradScaler"] = None) -> None:
         """Backpropagates ``loss`` and steps ``optimizer``; through ``scaler`` when one is given.
 
         With a ``torch.amp.GradScaler`` (mixed precision in float16, passed by the Trainer to
@@ -95,14 +153,14 @@ class BaseModel(nn.Module):
             scaler.step(optimizer)
             scaler.update()
 
-    def convert_state_dict(self, state_dict):
+    def convert_state_dict(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
         """Maps a state dict from another layout (e.g. an earlier release) to this model's keys.
 
         The default returns it unchanged; model families with renamed layers override it.
         """
         return state_dict
 
-    def restore_checkpoint(self, ckpt_file, optimizer=None):
+    def restore_checkpoint(self, ckpt_file: StrPath, optimizer: Optional[torch.optim.Optimizer] = None) -> int:
         """Restores model (and optimizer) state from ``ckpt_file``; returns its global step.
 
         Loads with ``weights_only=True`` (a checkpoint is data and cannot run code) and maps
@@ -119,5 +177,5 @@ class BaseModel(nn.Module):
         if optimizer is not None:
             if ckpt.get("optimizer_state_dict") is None:
                 raise CheckpointError(f"Checkpoint {os.fspath(ckpt_file)!r} holds no optimizer state to restore.")
-            optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+            _load_optimizer_state(optimizer, ckpt["optimizer_state_dict"], os.fspath(ckpt_file), type(self).__name__)
         return int(ckpt.get("global_step", 0))

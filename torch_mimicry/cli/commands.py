@@ -1,0 +1,187 @@
+"""The ``mimicry`` commands; each takes the parsed arguments and returns an exit status."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any, Dict, Optional, Tuple
+
+from torch_mimicry.cli import config as cfg
+
+__all__ = ["train", "evaluate", "sample", "stats", "report"]
+
+
+def _device(name: Optional[str]) -> Any:
+    import torch
+    return torch.device(name or ("cuda:0" if torch.cuda.is_available() else "cpu"))
+
+
+def train(args: argparse.Namespace) -> int:
+    """``mimicry train CONFIG``: builds the run of a configuration and trains (or resumes) it."""
+    overrides = list(args.overrides) + ([f"trainer.log_dir={args.log_dir}"] if args.log_dir else [])
+    config = cfg.apply_overrides(cfg.load_config(args.config), overrides)
+    trainer, netG, netD = cfg.build_training(config)
+    log_dir = trainer.log_dir
+    print(f"INFO: {type(netG).__name__} ({sum(p.numel() for p in netG.parameters()):,} parameters) and "
+          f"{type(netD).__name__} ({sum(p.numel() for p in netD.parameters()):,}); log folder {log_dir}", flush=True)
+    if args.dry_run:
+        print("INFO: dry run: configuration, networks, data and Trainer are valid; nothing trained.")
+        return 0
+    previous = cfg.load_run_config(log_dir) if os.path.isdir(log_dir) else None
+    cfg.save_run_config(log_dir, config)
+    try:
+        trainer.train()
+    except BaseException:
+        if previous is not None and previous != json.loads(json.dumps(config)):
+            cfg.save_run_config(log_dir, previous)  # a refused resume leaves the run's configuration as it was
+        raise
+    return 0
+
+
+def _latest_step(log_dir: str) -> int:
+    from torch_mimicry.metrics import available_steps
+    steps = available_steps(log_dir)
+    if not steps:
+        raise FileNotFoundError(f"No generator checkpoints in {os.path.join(log_dir, 'checkpoints', 'netG')!r}.")
+    return steps[-1]
+
+
+def _load_generator(args: argparse.Namespace, device: Any) -> Tuple[Any, Dict[str, Any]]:
+    given = cfg.apply_overrides(cfg.load_config(args.config), []) if args.config else None
+    netG, config = cfg.build_generator(args.log_dir, config=given, device=device)
+    return netG, config
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """``mimicry evaluate LOG_DIR --metric M``: scores checkpoints, prints a summary per metric."""
+    import numpy as np
+
+    from torch_mimicry.metrics import METRICS, evaluate as run
+    if not os.path.isdir(args.log_dir):
+        raise FileNotFoundError(f"Log folder {args.log_dir!r} not found.")
+    unknown = [m for m in args.metric if m not in METRICS]
+    if unknown:
+        raise ValueError(f"Unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}.")
+    device = _device(args.device)
+    netG, config = _load_generator(args, device)
+    kwargs = {"batch_size": args.batch_size, "verbose": not args.quiet}
+    for name in ("num_samples", "num_real_samples", "num_fake_samples", "split", "weights"):
+        if getattr(args, name) is not None:
+            kwargs[name] = getattr(args, name)
+    # options of one metric go to that metric only
+    only = {"k": ("precision_recall", "density_coverage"), "splits": ("inception_score",),
+            "num_subsets": ("kid",), "subset_size": ("kid",)}
+    steps = {}
+    if args.step:
+        steps["evaluate_step"] = args.step
+    if args.evaluate_range:
+        try:
+            steps["evaluate_range"] = tuple(int(v) for v in args.evaluate_range.split(":"))
+        except ValueError:
+            raise ValueError(f"--range expects START:END:INTERVAL integers; got {args.evaluate_range!r}.") from None
+    for metric in args.metric:
+        mkw = dict(kwargs)
+        mkw.update({n: getattr(args, n) for n, ms in only.items() if metric in ms and getattr(args, n) is not None})
+        if metric != "swd":
+            mkw.update(backend=args.backend, resize=args.resize)
+        if args.real_stats and metric in ("fid", "kid", "precision_recall", "density_coverage"):
+            mkw["real_stats"] = args.real_stats
+        elif metric != "inception_score":
+            if args.dataset:
+                mkw["dataset"] = args.dataset
+                if args.dataset_root:
+                    mkw["dataset_root"] = args.dataset_root
+            elif config.get("dataset") is not None:  # the run's training set
+                name, root, extra = cfg.dataset_spec(config)
+                mkw.update(dataset=name, dataset_root=args.dataset_root or root)
+                if extra:
+                    mkw["dataset_kwargs"] = extra
+            else:
+                raise ValueError(f"{metric} needs real images and the run's configuration names no dataset: pass "
+                                 "--dataset NAME (with --dataset-root) or --real-stats FILE.")
+        results = run(metric, netG, args.log_dir, num_runs=args.num_runs, start_seed=args.start_seed,
+                      overwrite=args.overwrite, device=device, **steps, **mkw)
+        for step, values in results.items():
+            if isinstance(values[0], dict):
+                text = ", ".join(f"{n} {np.mean([v[n] for v in values]):.4f} ± {np.std([v[n] for v in values]):.4f}"
+                                 for n in values[0])
+            else:
+                text = f"{np.mean(values):.4f} ± {np.std(values):.4f}"
+            print(f"{metric} step {step}: {text}", flush=True)
+    return 0
+
+
+def sample(args: argparse.Namespace) -> int:
+    """``mimicry sample LOG_DIR``: a PNG grid of ``--num`` images of a checkpoint."""
+    import inspect
+
+    import torch
+    import torchvision.utils as vutils
+    if args.num < 1:
+        raise ValueError(f"--num must be >= 1; got {args.num}.")
+    device = _device(args.device)
+    netG, _ = _load_generator(args, device)
+    step = args.step if args.step is not None else _latest_step(args.log_dir)
+    ckpt = os.path.join(args.log_dir, "checkpoints", "netG", f"netG_{step}_steps.pth")
+    if not os.path.isfile(ckpt):
+        from torch_mimicry.metrics import available_steps
+        raise FileNotFoundError(f"No checkpoint for step {step} in {os.path.dirname(ckpt)!r}; available steps: "
+                                f"{available_steps(args.log_dir) or 'none'}.")
+    kwargs = {}
+    if args.truncation is not None:
+        if "truncation" not in inspect.signature(netG.generate_images).parameters:
+            raise ValueError(f"{type(netG).__name__} has no truncation (generate_images takes no 'truncation').")
+        kwargs["truncation"] = args.truncation
+    netG.restore_checkpoint(ckpt, optimizer=None)
+    netG.eval()
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(args.seed)
+        images = netG.generate_images(args.num, device=device, **kwargs)
+    out = args.output or os.path.join(args.log_dir, "samples", f"samples_step_{step}_seed_{args.seed}.png")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    nrow = args.nrow or max(1, int(round(args.num ** 0.5)))
+    from torch_mimicry.utils.io import atomic_write
+    atomic_write(out, lambda f: vutils.save_image(images.float().cpu(), f, nrow=nrow, padding=2, normalize=True,
+                                                  value_range=(-1, 1), format="png"), "wb")
+    print(f"INFO: {args.num} images of step {step} (seed {args.seed}) written to {out}")
+    return 0
+
+
+def stats(args: argparse.Namespace) -> int:
+    """``mimicry stats DATASET -o FILE``: reference statistics of a dataset."""
+    from torch_mimicry import __version__
+    from torch_mimicry.datasets import DATASET_NAMES
+    from torch_mimicry.metrics import features, save_reference_stats
+    from torch_mimicry.metrics.inception.resize import check_resize
+    from torch_mimicry.metrics.real_stats import dataset_identity, real_features, resolve_dataset
+    check_resize(args.resize)
+    name, root, kwargs = args.dataset, args.dataset_root, {}
+    if name not in DATASET_NAMES:
+        if not os.path.isdir(name):
+            raise ValueError(f"{name!r} is neither a dataset name ({', '.join(DATASET_NAMES)}) nor a folder of images.")
+        name, root = "image_folder", args.dataset
+    if args.image_size is not None:
+        kwargs["image_size"] = args.image_size
+    ds = resolve_dataset(name, root, args.split, kwargs)
+    num = args.num_samples if args.num_samples is not None else len(ds)
+    if not 2 <= num <= len(ds):
+        raise ValueError(f"--num-samples must be between 2 and the dataset's {len(ds)} images; got {num}.")
+    identity = dataset_identity(name, ds, args.split, dataset_kwargs=kwargs or None)
+    weights_id = features.weights_hash(args.weights)
+    pool3 = real_features(ds, identity, num, real_seed=args.real_seed, weights_id=weights_id, weights=args.weights,
+                          backend=args.backend, batch_size=args.batch_size, device=_device(args.device), verbose=True,
+                          resize=args.resize)
+    protocol = {"dataset": identity, "num_samples": num, "real_seed": args.real_seed, "weights_hash": weights_id,
+                "backend": args.backend, "resize": args.resize, "image_format": "uint8",
+                "library_version": __version__}
+    out = save_reference_stats(args.output, pool3, protocol=protocol, keep_features=args.keep_features)
+    print(f"INFO: statistics of {num} images of {identity['name']} ({identity['split']}) written to {out}")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """``mimicry report LOG_DIR``: the HTML report of a run."""
+    from torch_mimicry.utils.report import write_report
+    page = write_report(args.log_dir, args.output, png=args.png)
+    print(f"INFO: report written to {page}" + (f" (overview: {args.png})" if args.png else ""))
+    return 0
