@@ -52,10 +52,13 @@ FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
     "sagan": ("sagan", "SAGANGenerator32", "SAGANDiscriminator32", 1),
     # this library's SSGAN with fuse_forwards=True; the original runs its plain SSGAN for it
     "ssgan_fused": ("ssgan", "SSGANGenerator32", "SSGANDiscriminator32", 2),
-    # this library only (BigGAN-PyTorch's CIFAR-10 script: n_dis 4)
+    # this library only: BigGAN-32 with n_dis 4 (BigGAN-PyTorch's CIFAR-10 script) and BigGAN-128 at
+    # its ImageNet widths with n_dis 1 (its ImageNet script), on 128x128 images
     "biggan": ("biggan", "BigGANGenerator32", "BigGANDiscriminator32", 4),
+    "biggan128": ("biggan", "BigGANGenerator128", "BigGANDiscriminator128", 1),
 }
-CONDITIONAL = ("cgan_pd", "sagan", "biggan")
+CONDITIONAL = ("cgan_pd", "sagan", "biggan", "biggan128")
+RESOLUTION = {"biggan128": 128}  # 32 for the others
 IS_THIS_LIBRARY = hasattr(mmc.training.Trainer, "_train_iteration")
 
 
@@ -68,7 +71,8 @@ def build(family, batch_size, seed=0):
     netG, netD = getattr(package, g_name)(**kwargs), getattr(package, d_name)(**d_kwargs)
     optD = torch.optim.Adam(netD.parameters(), 2e-4, betas=(0.0, 0.9))
     optG = torch.optim.Adam(netG.parameters(), 2e-4, betas=(0.0, 0.9))
-    data = torch.utils.data.TensorDataset(torch.rand(batch_size * 8, 3, 32, 32) * 2 - 1,
+    res = RESOLUTION.get(family, 32)
+    data = torch.utils.data.TensorDataset(torch.rand(batch_size * 8, 3, res, res) * 2 - 1,
                                           torch.randint(0, 10, (batch_size * 8,)))
     loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=True)
     return netG, netD, optD, optG, loader, n_dis

@@ -13,6 +13,8 @@ discriminator's step and in the generator's step:
 
 ``Trainer(augment='diffaugment' | 'ada' | 'pagan' | <an augmentation object>)`` switches one on.
 """
+from typing import Dict, Type, Union
+
 from torch_mimicry.augment.ada import ADA
 from torch_mimicry.augment.base import Augmentation
 from torch_mimicry.augment.diffaugment import DiffAugment
@@ -20,10 +22,11 @@ from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorHooks, D
 from torch_mimicry.augment.pagan import KIDCriterion, ProgressiveAugmentation
 
 #: Names accepted by ``make_augmentation`` (and ``Trainer(augment=...)``).
-AUGMENTATIONS = {"diffaugment": DiffAugment, "ada": ADA, "pagan": ProgressiveAugmentation}
+AUGMENTATIONS: Dict[str, Type[Augmentation]] = {"diffaugment": DiffAugment, "ada": ADA,
+                                                "pagan": ProgressiveAugmentation}
 
 
-def make_augmentation(augment):
+def make_augmentation(augment: Union[str, Augmentation]) -> Augmentation:
     """An augmentation from a name in ``AUGMENTATIONS`` (default settings) or an ``Augmentation``
     object (returned as is)."""
     if isinstance(augment, Augmentation):

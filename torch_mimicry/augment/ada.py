@@ -25,12 +25,16 @@ Differences from the paper's implementation: the geometric resampling is plain b
 reflection (the paper upsamples 2x with a wavelet filter first, against aliasing); the output is
 clipped to [-1, 1].
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from torch_mimicry.augment.base import Augmentation, bernoulli, check_probability
+from torch_mimicry.augment.hooks import DiscriminatorCall
 
 #: Transforms of the pipeline, in the order they are composed.
 GEOMETRIC = ("xflip", "rotate90", "xint", "scale", "rotate", "aniso", "xfrac")
@@ -39,34 +43,35 @@ COLOR = ("brightness", "contrast", "lumaflip", "hue", "saturation")
 _GREY = torch.tensor([1.0, 1.0, 1.0]) / math.sqrt(3.0)
 
 
-def _eye(n, size, device, dtype):
+def _eye(n: int, size: int, device: Any, dtype: torch.dtype) -> torch.Tensor:
     return torch.eye(size, device=device, dtype=dtype).expand(n, size, size).clone()
 
 
-def _scale2d(sx, sy):
+def _scale2d(sx: torch.Tensor, sy: torch.Tensor) -> torch.Tensor:
     m = _eye(sx.shape[0], 3, sx.device, sx.dtype)
     m[:, 0, 0], m[:, 1, 1] = sx, sy
     return m
 
 
-def _translate2d(tx, ty):
+def _translate2d(tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
     m = _eye(tx.shape[0], 3, tx.device, tx.dtype)
     m[:, 0, 2], m[:, 1, 2] = tx, ty
     return m
 
 
-def _rotate2d(theta):
+def _rotate2d(theta: torch.Tensor) -> torch.Tensor:
     m = _eye(theta.shape[0], 3, theta.device, theta.dtype)
     c, s = torch.cos(theta), torch.sin(theta)
     m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1] = c, -s, s, c
     return m
 
 
-def _where(chosen, value, default):
+def _where(chosen: torch.Tensor, value: torch.Tensor, default: float) -> torch.Tensor:
     return torch.where(chosen, value, torch.full_like(value, default))
 
 
-def geometric_matrices(n, p, size, device, dtype=torch.float32):
+def geometric_matrices(n: int, p: float, size: Sequence[int], device: Any,
+                       dtype: torch.dtype = torch.float32) -> Tuple[torch.Tensor, torch.Tensor]:
     """Per-image 3x3 maps (pixel units, origin at the image centre) and which images got one.
 
     Args:
@@ -79,7 +84,7 @@ def geometric_matrices(n, p, size, device, dtype=torch.float32):
     m = _eye(n, 3, device, dtype)
     any_chosen = torch.zeros(n, dtype=torch.bool, device=device)
 
-    def draw(prob=p):
+    def draw(prob: float = p) -> torch.Tensor:
         chosen = bernoulli(n, prob, device)
         nonlocal any_chosen
         any_chosen = any_chosen | chosen
@@ -111,7 +116,8 @@ def geometric_matrices(n, p, size, device, dtype=torch.float32):
     return m, any_chosen
 
 
-def color_matrices(n, p, device, dtype=torch.float32):
+def color_matrices(n: int, p: float, device: Any,
+                   dtype: torch.dtype = torch.float32) -> Tuple[torch.Tensor, torch.Tensor]:
     """Per-image 4x4 affine maps of homogeneous RGB values and which images got one.
 
     Returns:
@@ -150,7 +156,7 @@ def color_matrices(n, p, device, dtype=torch.float32):
     return c, any_chosen
 
 
-def _rotation_about_grey(theta, v):
+def _rotation_about_grey(theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Rodrigues rotation by ``theta`` [n] about the unit axis ``v`` (4-vector, last entry 0)."""
     n = theta.shape[0]
     a = v[:3]
@@ -163,7 +169,7 @@ def _rotation_about_grey(theta, v):
     return r
 
 
-def apply_geometric(x, matrices):
+def apply_geometric(x: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
     """Resamples ``x`` [N, C, H, W] at ``matrices`` (output pixel -> input pixel, centred pixel
     units), bilinearly, reflecting at the borders."""
     n, _, h, w = x.shape
@@ -174,7 +180,7 @@ def apply_geometric(x, matrices):
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-def apply_color(x, matrices):
+def apply_color(x: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
     """Applies per-image 4x4 affine colour maps to the RGB channels of ``x`` [N, 3, H, W]."""
     if x.shape[1] != 3:
         raise ValueError(f"ADA's colour transforms need RGB images (3 channels), got {x.shape[1]}; "
@@ -200,7 +206,8 @@ class ADA(Augmentation):
 
     name = "ada"
 
-    def __init__(self, p=0.0, target=0.6, interval=4, speed_kimg=500, adaptive=True, geometric=True, color=True):
+    def __init__(self, p: float = 0.0, target: float = 0.6, interval: int = 4, speed_kimg: float = 500,
+                 adaptive: bool = True, geometric: bool = True, color: bool = True) -> None:
         self.p = self.p_init = check_probability("p", p)
         if isinstance(target, bool) or not isinstance(target, (int, float)) or not -1.0 <= target <= 1.0:
             raise ValueError(f"target must be a number in [-1, 1] (a target of E[sign(D(x_real))]), got {target!r}.")
@@ -214,13 +221,13 @@ class ADA(Augmentation):
         self.adaptive, self.geometric, self.color = bool(adaptive), bool(geometric), bool(color)
         self._sign_sum, self._count, self._steps = 0.0, 0, 0
         self._step_sum, self._step_count = 0.0, 0
-        self.last_rt = None
+        self.last_rt: Optional[float] = None
         #: ``f(sign_sum, count) -> (sign_sum, count)`` summed over the processes of a distributed run
         #: (set by the Trainer), so that every process adapts ``p`` alike.
-        self.reduce_sum = None
+        self.reduce_sum: Optional[Callable[[float, int], Tuple[float, int]]] = None
 
     # -- the augmentation -------------------------------------------------------------------------
-    def augment(self, x):
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
         if self.p == 0.0:
             return x
         n = x.shape[0]
@@ -236,13 +243,13 @@ class ADA(Augmentation):
         return out.clamp(-1.0, 1.0)
 
     # -- the adjustment of p ---------------------------------------------------------------------
-    def observe_real(self, logits):
+    def observe_real(self, logits: torch.Tensor) -> None:
         """Adds the signs of the discriminator's outputs on a real batch to the current step."""
         out = logits.detach()
         self._step_sum += float(torch.sign(out).sum())
         self._step_count += out.numel()
 
-    def discriminator_step_done(self):
+    def discriminator_step_done(self) -> None:
         """Counts one discriminator step; every ``interval`` steps, adjusts ``p`` by ``r_t``."""
         step_sum, step_count = self._step_sum, self._step_count
         if self.reduce_sum is not None:
@@ -261,30 +268,30 @@ class ADA(Augmentation):
                 self.p = min(1.0, max(0.0, self.p + sign * self._count / (self.speed_kimg * 1000)))
         self._sign_sum, self._count, self._steps = 0.0, 0, 0
 
-    def observe(self, logits, call):
+    def observe(self, logits: torch.Tensor, call: DiscriminatorCall) -> None:
         if call.phase == "D" and call.kind == "real":
             self.observe_real(logits)
 
-    def end_step(self, phase, global_step):
+    def end_step(self, phase: str, global_step: int) -> None:
         if phase == "D":
             self.discriminator_step_done()
 
     # -- state --------------------------------------------------------------------------------------
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"p_init": self.p_init, "target": self.target,
                 "interval": self.interval, "speed_kimg": self.speed_kimg, "adaptive": self.adaptive,
                 "geometric": self.geometric, "color": self.color}
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {"p": self.p, "sign_sum": self._sign_sum, "count": self._count, "steps": self._steps,
                 "last_rt": self.last_rt}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         self.p = check_probability("p", state["p"])
         self._sign_sum, self._count, self._steps = float(state["sign_sum"]), int(state["count"]), int(state["steps"])
         self.last_rt = state.get("last_rt")
 
-    def metrics(self):
+    def metrics(self) -> Dict[str, float]:
         values = {"ada_p": self.p}
         if self.last_rt is not None:
             values["ada_rt"] = self.last_rt

@@ -1,17 +1,21 @@
 """The base class of the augmentations that reach the discriminator."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
 import torch
 
-from torch_mimicry.augment.hooks import DiscriminatorPlugin
+from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorPlugin
 
 
-def check_probability(name, p):
+def check_probability(name: str, p: Any) -> float:
     """``p`` as a float in [0, 1], or a ValueError naming ``name``."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
         raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}.")
     return float(p)
 
 
-def check_images(x):
+def check_images(x: Any) -> torch.Tensor:
     """Raises a ValueError unless ``x`` is a floating-point tensor ``[N, C, H, W]``."""
     if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
@@ -19,7 +23,7 @@ def check_images(x):
     return x
 
 
-def bernoulli(n, p, device):
+def bernoulli(n: int, p: float, device: Any) -> torch.Tensor:
     """``[n]`` booleans, each True with probability ``p`` (drawn from torch's global RNG)."""
     return torch.rand(n, device=device) < p
 
@@ -35,30 +39,30 @@ class Augmentation(DiscriminatorPlugin):
     resume exactly) in ``state_dict`` / ``load_state_dict``; ``hparams()`` are their settings.
     """
 
-    name = None
+    name: Optional[str] = None
 
-    def __call__(self, x):
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.augment(check_images(x))
 
-    def augment(self, x):
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def on_input(self, x, call):
+    def on_input(self, x: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         return self(x)
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {}
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         pass
 
-    def metrics(self):
+    def metrics(self) -> Dict[str, float]:
         """Values to log ({name: float}), e.g. ADA's p."""
         return {}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hparams().items())
         return f"{type(self).__name__}({args})"

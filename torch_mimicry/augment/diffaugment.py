@@ -16,6 +16,10 @@ Every image draws its own parameters. Here an image is augmented with probabilit
 the paper; 0 is the identity), and the output is clipped to [-1, 1] (the colour transforms can
 leave the range; the gradient is 0 where they do).
 """
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Tuple, Union
+
 import torch
 
 from torch_mimicry.augment.base import Augmentation, bernoulli, check_probability
@@ -23,11 +27,11 @@ from torch_mimicry.augment.base import Augmentation, bernoulli, check_probabilit
 POLICIES = ("color", "translation", "cutout")
 
 
-def _uniform(n, low, high, device, dtype):
+def _uniform(n: int, low: float, high: float, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     return torch.rand(n, 1, 1, 1, device=device, dtype=dtype) * (high - low) + low
 
 
-def color(x):
+def color(x: torch.Tensor) -> torch.Tensor:
     """Random brightness, saturation and contrast (per image)."""
     n, device, dtype = x.shape[0], x.device, x.dtype
     x = x + _uniform(n, -0.5, 0.5, device, dtype)
@@ -37,11 +41,11 @@ def color(x):
     return (x - mean) * _uniform(n, 0.5, 1.5, device, dtype) + mean
 
 
-def _max_shift(size, ratio):
+def _max_shift(size: int, ratio: float) -> int:
     return int(size * ratio + 0.5)
 
 
-def translation(x, ratio=0.125):
+def translation(x: torch.Tensor, ratio: float = 0.125) -> torch.Tensor:
     """Shifts each image by whole pixels, at most ``ratio`` of its side per axis; uncovered pixels are 0."""
     n, _, h, w = x.shape
     sy, sx = _max_shift(h, ratio), _max_shift(w, ratio)
@@ -55,7 +59,7 @@ def translation(x, ratio=0.125):
     return moved.permute(0, 3, 1, 2) * inside.unsqueeze(1).to(x.dtype)
 
 
-def cutout(x, ratio=0.5):
+def cutout(x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
     """Sets one square of ``ratio`` of the side (per axis) of each image to 0."""
     n, _, h, w = x.shape
     ch, cw = _max_shift(h, ratio), _max_shift(w, ratio)
@@ -68,7 +72,7 @@ def cutout(x, ratio=0.5):
     return x * (~box).unsqueeze(1).to(x.dtype)
 
 
-def parse_policy(policy):
+def parse_policy(policy: Union[str, Iterable[str]]) -> Tuple[str, ...]:
     """``'color,translation,cutout'`` (or a list) -> a tuple of transform names, checked."""
     names = [p.strip() for p in policy.split(",")] if isinstance(policy, str) else list(policy)
     names = [p for p in names if p]
@@ -95,13 +99,14 @@ class DiffAugment(Augmentation):
 
     name = "diffaugment"
 
-    def __init__(self, policy="color,translation,cutout", p=1.0, translation_ratio=0.125, cutout_ratio=0.5):
+    def __init__(self, policy: Union[str, Iterable[str]] = "color,translation,cutout", p: float = 1.0,
+                 translation_ratio: float = 0.125, cutout_ratio: float = 0.5) -> None:
         self.policy = parse_policy(policy)
         self.p = check_probability("p", p)
         self.translation_ratio = check_probability("translation_ratio", translation_ratio)
         self.cutout_ratio = check_probability("cutout_ratio", cutout_ratio)
 
-    def augment(self, x):
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
         if self.p == 0.0:
             return x
         out = x
@@ -118,12 +123,12 @@ class DiffAugment(Augmentation):
             out = torch.where(chosen, out, x)
         return out
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"policy": ",".join(self.policy), "p": self.p, "translation_ratio": self.translation_ratio,
                 "cutout_ratio": self.cutout_ratio}
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {"p": self.p}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         self.p = check_probability("p", state["p"])

@@ -21,9 +21,13 @@ the input is (``kind``): ``'real'`` when it *is* the real batch's image tensor g
 produced during the step, ``'other'`` otherwise (rotated or interpolated images, or one
 concatenation of reals and fakes, which cannot be split). Outside ``step`` the hooks do nothing.
 """
+from __future__ import annotations
+
 import contextlib
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 
 __all__ = ["DiscriminatorCall", "DiscriminatorHooks", "DiscriminatorPlugin"]
 
@@ -43,11 +47,11 @@ class DiscriminatorCall:
 
     __slots__ = ("phase", "kind", "global_step", "batch_size", "data")
 
-    def __init__(self, phase, kind, global_step, batch_size):
+    def __init__(self, phase: str, kind: str, global_step: int, batch_size: int) -> None:
         self.phase, self.kind, self.global_step, self.batch_size = phase, kind, global_step, batch_size
-        self.data = {}
+        self.data: Dict[str, Any] = {}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"DiscriminatorCall(phase={self.phase!r}, kind={self.kind!r}, global_step={self.global_step}, "
                 f"batch_size={self.batch_size})")
 
@@ -55,31 +59,31 @@ class DiscriminatorCall:
 class DiscriminatorPlugin:
     """What a plugin of ``DiscriminatorHooks`` may implement; every method defaults to nothing."""
 
-    def bind(self, hooks):
+    def bind(self, hooks: DiscriminatorHooks) -> None:
         """Called once when the plugin is added to ``hooks`` (a ``DiscriminatorHooks``)."""
 
-    def unbind(self, hooks):
+    def unbind(self, hooks: DiscriminatorHooks) -> None:
         """Called when the hooks are removed."""
 
-    def start_step(self, phase, global_step):
+    def start_step(self, phase: str, global_step: int) -> None:
         """Before a training step of ``phase`` ('D' or 'G')."""
 
-    def end_step(self, phase, global_step):
+    def end_step(self, phase: str, global_step: int) -> None:
         """After a training step of ``phase``."""
 
-    def on_input(self, x, call):
+    def on_input(self, x: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         """The discriminator's input images ``x`` -> the images it will see."""
         return x
 
-    def on_output(self, logits, call):
+    def on_output(self, logits: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         """The discriminator's real/fake logits -> the logits the loss will see."""
         return logits
 
-    def observe(self, logits, call):
+    def observe(self, logits: torch.Tensor, call: DiscriminatorCall) -> None:
         """Sees the final logits (with their autograd graph)."""
 
 
-def _image_argument(args, kwargs):
+def _image_argument(args: Sequence[Any]) -> torch.Tensor:
     if args and isinstance(args[0], torch.Tensor):
         return args[0]
     raise TypeError("The discriminator hooks expect the images as the first positional argument of netD "
@@ -96,15 +100,15 @@ class DiscriminatorHooks:
         plugins (iterable): objects with the methods of ``DiscriminatorPlugin``.
     """
 
-    def __init__(self, netD, netG=None, plugins=()):
+    def __init__(self, netD: nn.Module, netG: Optional[nn.Module] = None, plugins: Iterable[Any] = ()) -> None:
         self.netD, self.netG = netD, netG
-        self.plugins = []
-        self._phase = None
+        self.plugins: List[Any] = []
+        self._phase: Optional[str] = None
         self._depth = 0
         self._global_step = 0
-        self._real_images = None
-        self._fakes = []
-        self._calls = []
+        self._real_images: Optional[torch.Tensor] = None
+        self._fakes: List[torch.Tensor] = []
+        self._calls: List[DiscriminatorCall] = []
         self._handles = [
             netD.register_forward_pre_hook(self._d_pre_hook, with_kwargs=True),
             netD.register_forward_hook(self._d_hook, with_kwargs=True),
@@ -115,7 +119,7 @@ class DiscriminatorHooks:
             self.add(plugin)
 
     # ------------------------------------------------------------------------------------------
-    def add(self, plugin):
+    def add(self, plugin: Any) -> Any:
         """Appends a plugin (its ``bind(self)`` is called) and returns it."""
         self.plugins.append(plugin)
         bind = getattr(plugin, "bind", None)
@@ -123,7 +127,7 @@ class DiscriminatorHooks:
             bind(self)
         return plugin
 
-    def discard(self, plugin):
+    def discard(self, plugin: Any) -> bool:
         """Removes one plugin (its ``unbind(self)`` is called); True when none is left."""
         if plugin in self.plugins:
             self.plugins.remove(plugin)
@@ -132,7 +136,7 @@ class DiscriminatorHooks:
                 unbind(self)
         return not self.plugins
 
-    def remove(self):
+    def remove(self) -> None:
         """Removes every hook from the networks (and calls the plugins' ``unbind``)."""
         for handle in self._handles:
             handle.remove()
@@ -143,17 +147,18 @@ class DiscriminatorHooks:
                 unbind(self)
 
     @property
-    def active(self):
+    def active(self) -> bool:
         """True inside ``step``."""
         return self._phase is not None
 
     @property
-    def current_call(self):
+    def current_call(self) -> Optional[DiscriminatorCall]:
         """The ``DiscriminatorCall`` whose forward pass is running (None outside one)."""
         return self._calls[-1] if self._calls else None
 
     @contextlib.contextmanager
-    def step(self, phase, real_batch, global_step=0):
+    def step(self, phase: str, real_batch: Optional[Sequence[Any]],
+             global_step: int = 0) -> Iterator[DiscriminatorHooks]:
         """Context of one training step: the hooks act on every discriminator call inside it.
 
         Several users of one ``DiscriminatorHooks`` (the Trainer's augmentation and LeCam) may
@@ -190,21 +195,22 @@ class DiscriminatorHooks:
             self._phase, self._real_images, self._fakes, self._calls, self._depth = None, None, [], [], 0
 
     # ------------------------------------------------------------------------------------------
-    def _kind(self, x):
+    def _kind(self, x: torch.Tensor) -> str:
         if self._real_images is not None and x is self._real_images:
             return "real"
         if any(x is fake for fake in self._fakes):
             return "fake"
         return "other"
 
-    def _g_hook(self, module, args, output):
+    def _g_hook(self, module: nn.Module, args: Tuple[Any, ...], output: Any) -> None:
         if self._phase is not None and isinstance(output, torch.Tensor):
             self._fakes.append(output)
 
-    def _d_pre_hook(self, module, args, kwargs):
+    def _d_pre_hook(self, module: nn.Module, args: Tuple[Any, ...],
+                    kwargs: Dict[str, Any]) -> Optional[Tuple[Tuple[Any, ...], Dict[str, Any]]]:
         if self._phase is None:
             return None
-        x = _image_argument(args, kwargs)
+        x = _image_argument(args)
         call = DiscriminatorCall(self._phase, self._kind(x), self._global_step, x.shape[0])
         self._calls.append(call)
         for plugin in self.plugins:
@@ -213,7 +219,7 @@ class DiscriminatorHooks:
                 x = on_input(x, call)
         return (x,) + tuple(args[1:]), kwargs
 
-    def _d_hook(self, module, args, kwargs, output):
+    def _d_hook(self, module: nn.Module, args: Tuple[Any, ...], kwargs: Dict[str, Any], output: Any) -> Any:
         if self._phase is None or not self._calls:
             return None
         call = self._calls.pop()

@@ -29,22 +29,27 @@ the value is less than ``tolerance`` (5%) below the mean of the two previous val
 the same level, the level goes up by one (up to ``max_level``), and the history restarts. So a
 level lasts at least three checks.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
 import torch
 import torch.nn as nn
 
 from torch_mimicry.augment.base import Augmentation
+from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorHooks
 
 #: How odd-parity logits are mapped, per loss type.
 LABEL_FLIPS = {"gan": "negate", "ns": "negate", "hinge": "negate", "wasserstein": "negate", "lsgan": "one_minus"}
 
 
-def flip_logits(logits, flip, mode):
+def flip_logits(logits: torch.Tensor, flip: torch.Tensor, mode: str) -> torch.Tensor:
     """``logits`` with the rows where ``flip`` [N] is True mapped to the other class."""
     flipped = -logits if mode == "negate" else 1.0 - logits
     return torch.where(flip.view(-1, *([1] * (logits.dim() - 1))), flipped, logits)
 
 
-def first_convolution(net):
+def first_convolution(net: nn.Module) -> str:
     """Name of the first ``nn.Conv2d`` registered in ``net`` (the one that reads the image in every
     discriminator of the library and of the tutorial)."""
     for name, module in net.named_modules():
@@ -67,11 +72,11 @@ class KIDCriterion:
 
     name = "kid"
 
-    def __init__(self, num_samples=10000, dataset=None, seed=0, **metric_kwargs):
+    def __init__(self, num_samples: int = 10000, dataset: Any = None, seed: int = 0, **metric_kwargs: Any) -> None:
         self.num_samples, self.dataset, self.seed, self.metric_kwargs = int(num_samples), dataset, seed, metric_kwargs
-        self._job = None
+        self._job: Any = None
 
-    def prepare(self, trainer):
+    def prepare(self, trainer: Any) -> None:
         """Checks the arguments and finds the Inception weights (or says how to provide them) when
         training starts, rather than at the first check."""
         from torch_mimicry.metrics.evaluation import _Job
@@ -79,12 +84,13 @@ class KIDCriterion:
         kwargs = dict({"verbose": False}, **self.metric_kwargs)
         self._job = _Job("kid", dict(kwargs, dataset=dataset, num_samples=self.num_samples))
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> float:
         if self._job is None:
             self.prepare(trainer)
-        return float(self._job.score(trainer.netG, self.seed, trainer.device)[0])
+        job = self._job
+        return float(job.score(trainer.netG, self.seed, trainer.device)[0])
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"name": self.name, "num_samples": self.num_samples, "seed": self.seed,
                 "dataset": self.dataset if isinstance(self.dataset, (str, type(None))) else type(self.dataset).__name__}
 
@@ -109,8 +115,9 @@ class ProgressiveAugmentation(Augmentation):
 
     name = "pagan"
 
-    def __init__(self, criterion=None, check_interval=10000, tolerance=0.05, max_level=8, level=0, layer=None,
-                 label_flip=None):
+    def __init__(self, criterion: Optional[Callable[[Any], float]] = None, check_interval: int = 10000,
+                 tolerance: float = 0.05, max_level: int = 8, level: int = 0, layer: Optional[str] = None,
+                 label_flip: Optional[str] = None) -> None:
         if isinstance(check_interval, bool) or not isinstance(check_interval, int) or check_interval < 1:
             raise ValueError(f"check_interval must be a positive int (generator steps), got {check_interval!r}.")
         if not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
@@ -120,20 +127,21 @@ class ProgressiveAugmentation(Augmentation):
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= max_level:
             raise ValueError(f"level must be an int in [0, max_level={max_level}], got {level!r}.")
         if label_flip not in (None, "negate", "one_minus"):
-            raise ValueError(f"label_flip must be None (from the loss type), 'negate' or 'one_minus'; got {label_flip!r}.")
+            raise ValueError("label_flip must be None (from the loss type), 'negate' or 'one_minus'; "
+                             f"got {label_flip!r}.")
         if criterion is not None and not callable(criterion):
             raise ValueError("criterion must be callable: criterion(trainer) -> float, lower is better.")
-        self.criterion = criterion if criterion is not None else KIDCriterion()
+        self.criterion: Callable[[Any], float] = criterion if criterion is not None else KIDCriterion()
         self.check_interval, self.tolerance, self.max_level = check_interval, float(tolerance), max_level
         self.level = self.start_level = level
         self.layer, self.label_flip = layer, label_flip
-        self.history = []
-        self.bit_kernel = None
-        self._hooks = None
-        self._handle = None
+        self.history: List[float] = []
+        self.bit_kernel: Optional[nn.Parameter] = None
+        self._hooks: Optional[DiscriminatorHooks] = None
+        self._handle: Any = None
 
     # -- attaching to the discriminator -----------------------------------------------------------
-    def bind(self, hooks):
+    def bind(self, hooks: DiscriminatorHooks) -> None:
         netD = hooks.netD
         if self.label_flip is None:
             loss_type = getattr(netD, "loss_type", None)
@@ -148,44 +156,46 @@ class ProgressiveAugmentation(Augmentation):
         conv = modules.get(self.layer)
         if not isinstance(conv, nn.Conv2d):
             raise ValueError(f"layer={self.layer!r} is not an nn.Conv2d of {type(netD).__name__}.")
-        weight = conv.weight_orig if hasattr(conv, "weight_orig") else conv.weight
-        shape = (weight.shape[0], self.max_level) + tuple(weight.shape[2:])
+        weight = getattr(conv, "weight_orig", None)
+        weight = weight if isinstance(weight, torch.Tensor) else conv.weight
+        shape = (int(weight.shape[0]), self.max_level) + tuple(int(k) for k in weight.shape[2:])
         if self.bit_kernel is None or tuple(self.bit_kernel.shape) != shape:
             self.bit_kernel = nn.Parameter(torch.zeros(shape, device=weight.device, dtype=weight.dtype))
         self._hooks = hooks
         self._handle = conv.register_forward_hook(self._conv_hook)
 
-    def unbind(self, hooks):
+    def unbind(self, hooks: DiscriminatorHooks) -> None:
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
 
-    def parameters(self):
+    def parameters(self) -> List[nn.Parameter]:
         """The trainable bit kernel (add it to the discriminator's optimizer)."""
         if self.bit_kernel is None:
             raise RuntimeError("The bit kernel is made when the augmentation is attached to a discriminator.")
         return [self.bit_kernel]
 
     # -- per call -----------------------------------------------------------------------------------
-    def draw_bits(self, n, device):
+    def draw_bits(self, n: int, device: Any) -> Tuple[torch.Tensor, torch.Tensor]:
         """Random bits ``[n, level]`` (float 0/1) and their parity ``[n]`` (bool, True = odd)."""
         bits = torch.randint(0, 2, (n, self.level), device=device)
         return bits.to(torch.float32), (bits.sum(dim=1) % 2).bool()
 
-    def augment(self, x):
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
         """The images are unchanged: the bits enter through the chosen convolution."""
         return x
 
-    def on_input(self, x, call):
+    def on_input(self, x: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         if self.level > 0:
             call.data["pa_bits"], call.data["pa_flip"] = self.draw_bits(x.shape[0], x.device)
         return x
 
-    def _conv_hook(self, module, inputs, output):
+    def _conv_hook(self, module: nn.Conv2d, inputs: Tuple[Any, ...], output: torch.Tensor) -> Optional[torch.Tensor]:
         call = self._hooks.current_call if self._hooks is not None else None
         if call is None or "pa_bits" not in call.data:
             return None
         bits = call.data["pa_bits"]
+        assert self.bit_kernel is not None
         h = inputs[0]
         if h.shape[0] != bits.shape[0]:
             raise RuntimeError(f"PA-GAN: layer {self.layer!r} saw a batch of {h.shape[0]} for a discriminator input "
@@ -194,26 +204,26 @@ class ProgressiveAugmentation(Augmentation):
         planes = bits.to(h.dtype)[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3]).contiguous()
         return output + module._conv_forward(planes, self.bit_kernel[:, :level].to(h.dtype), None)
 
-    def on_output(self, logits, call):
+    def on_output(self, logits: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         flip = call.data.get("pa_flip")
-        return logits if flip is None else flip_logits(logits, flip, self.label_flip)
+        return logits if flip is None else flip_logits(logits, flip, self.label_flip or "negate")
 
-    def start_step(self, phase, global_step):
+    def start_step(self, phase: str, global_step: int) -> None:
         if self.bit_kernel is None:
             return
         self.bit_kernel.grad = None  # netD.zero_grad() does not see this parameter
         # trained in the discriminator's step, frozen with the discriminator in the generator's step
         self.bit_kernel.requires_grad_(phase == "D")
 
-    def end_step(self, phase, global_step):
+    def end_step(self, phase: str, global_step: int) -> None:
         if self.bit_kernel is not None:
             self.bit_kernel.requires_grad_(True)
 
     # -- schedule -----------------------------------------------------------------------------------
-    def is_check_step(self, global_step):
+    def is_check_step(self, global_step: int) -> bool:
         return global_step > 0 and global_step % self.check_interval == 0
 
-    def record_score(self, score):
+    def record_score(self, score: float) -> bool:
         """Adds a criterion value measured at the current level; returns True when the level went up
         (the value improved by less than ``tolerance`` on the mean of the two before it)."""
         self.history.append(float(score))
@@ -227,20 +237,21 @@ class ProgressiveAugmentation(Augmentation):
         return False
 
     # -- state ---------------------------------------------------------------------------------------
-    def hparams(self):
-        criterion = (self.criterion.hparams() if hasattr(self.criterion, "hparams")
-                     else getattr(self.criterion, "__name__", type(self.criterion).__name__))
+    def hparams(self) -> Dict[str, Any]:
+        hparams = getattr(self.criterion, "hparams", None)
+        criterion = hparams() if callable(hparams) else getattr(self.criterion, "__name__",
+                                                                  type(self.criterion).__name__)
         return {"criterion": criterion, "check_interval": self.check_interval, "tolerance": self.tolerance,
                 "max_level": self.max_level, "start_level": self.start_level, "layer": self.layer,
                 "label_flip": self.label_flip}
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         state = {"level": self.level, "history": list(self.history)}
         if self.bit_kernel is not None:
             state["bit_kernel"] = self.bit_kernel.detach().clone()
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         level = int(state["level"])
         if not 0 <= level <= self.max_level:
             raise ValueError(f"Saved PA-GAN level {level} is outside [0, max_level={self.max_level}].")
@@ -252,5 +263,5 @@ class ProgressiveAugmentation(Augmentation):
             with torch.no_grad():
                 self.bit_kernel.copy_(state["bit_kernel"])
 
-    def metrics(self):
+    def metrics(self) -> Dict[str, float]:
         return {"pa_level": self.level}

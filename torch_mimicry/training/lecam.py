@@ -16,16 +16,21 @@ during ``errD.backward()``. The parameter gradients are then exactly those of
 ``errD + weight * R_LC`` (the anchors are constants for the gradient). Outputs are identified as in
 ``DiscriminatorHooks``: a call on one concatenation of reals and fakes is not regularised.
 """
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Dict, List, Optional, Union
+
 import torch
 import torch.distributed as dist
 
-from torch_mimicry.augment.hooks import DiscriminatorPlugin
+from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorHooks, DiscriminatorPlugin
 from torch_mimicry.modules.regularizers import lecam_penalty
 from torch_mimicry.training.augmentation import discriminator_hooks, release_discriminator_hooks
 from torch_mimicry.training.components import TrainerComponent
 
 
-def make_lecam(lecam):
+def make_lecam(lecam: Union[None, bool, float, "LeCam"]) -> Optional["LeCam"]:
     """``Trainer(lecam=...)``: None, a weight (float), True (default weight) or a ``LeCam`` object."""
     if lecam is None or lecam is False:
         return None
@@ -54,34 +59,34 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
 
     name = "lecam"
 
-    def __init__(self, weight=0.3, decay=0.99, ema_start=1000, one_sided=True):
+    def __init__(self, weight: float = 0.3, decay: float = 0.99, ema_start: int = 1000, one_sided: bool = True) -> None:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
             raise ValueError(f"weight must be a number >= 0, got {weight!r}.")
         if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1:
             raise ValueError(f"decay must be a number in [0, 1), got {decay!r}.")
         if isinstance(ema_start, bool) or not isinstance(ema_start, int) or ema_start < 0:
             raise ValueError(f"ema_start must be an int >= 0 (a generator step), got {ema_start!r}.")
-        self.weight, self.decay, self.ema_start, self.one_sided = float(weight), float(decay), ema_start, bool(one_sided)
-        self.anchor_real = None
-        self.anchor_fake = None
-        self._outputs = {"real": [], "fake": []}
-        self.last_value = None
+        self.weight, self.decay = float(weight), float(decay)
+        self.ema_start, self.one_sided = ema_start, bool(one_sided)
+        self.anchor_real: Optional[float] = None
+        self.anchor_fake: Optional[float] = None
+        self._outputs: Dict[str, List[torch.Tensor]] = {"real": [], "fake": []}
+        self.last_value: Optional[float] = None
         #: ``f(mean) -> mean`` over the processes of a distributed run (set by the Trainer).
-        self.reduce_mean = None
+        self.reduce_mean: Optional[Callable[[torch.Tensor], torch.Tensor]] = None
         #: ``f() -> float``: the loss scale of a float16 gradient scaler (set by the Trainer).
-        self.grad_scale = None
-        self.hooks = None
+        self.grad_scale: Optional[Callable[[], float]] = None
+        self.hooks: Optional[DiscriminatorHooks] = None
 
-    def _update_anchor(self, kind, mean, global_step):
+    def _update_anchor(self, kind: str, mean: float, global_step: int) -> None:
         old = self.anchor_real if kind == "real" else self.anchor_fake
-        decay = self.decay if (old is not None and global_step >= self.ema_start) else 0.0
-        new = mean if decay == 0.0 else decay * old + (1.0 - decay) * mean
+        new = mean if (old is None or global_step < self.ema_start) else self.decay * old + (1.0 - self.decay) * mean
         if kind == "real":
             self.anchor_real = new
         else:
             self.anchor_fake = new
 
-    def output_gradient(self, logits, kind):
+    def output_gradient(self, logits: torch.Tensor, kind: str) -> torch.Tensor:
         """``dR_LC / dlogits`` for the outputs of one call of ``kind`` ('real' or 'fake'), at the
         current anchors; zeros when the anchor it needs is not set yet."""
         n = logits.numel()
@@ -97,7 +102,7 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         gap = gap.clamp(min=0) if self.one_sided else gap
         return -2.0 * gap / n
 
-    def observe(self, logits, call):
+    def observe(self, logits: torch.Tensor, call: DiscriminatorCall) -> None:
         if call.phase != "D" or call.kind not in ("real", "fake"):
             return
         detached = logits.detach()
@@ -109,20 +114,20 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         if self.weight > 0 and logits.requires_grad:
             logits.register_hook(self._gradient_hook(detached, call.kind))
 
-    def _gradient_hook(self, outputs, kind):
-        def add_gradient(grad):
+    def _gradient_hook(self, outputs: torch.Tensor, kind: str) -> Callable[[torch.Tensor], torch.Tensor]:
+        def add_gradient(grad: torch.Tensor) -> torch.Tensor:
             scale = self.grad_scale() if self.grad_scale is not None else 1.0
             return grad + (scale * self.weight) * self.output_gradient(outputs.float(), kind).to(grad.dtype)
         return add_gradient
 
-    def start_step(self, phase, global_step):
+    def start_step(self, phase: str, global_step: int) -> None:
         self._outputs = {"real": [], "fake": []}
 
-    def end_step(self, phase, global_step):
+    def end_step(self, phase: str, global_step: int) -> None:
         if phase != "D":
             return
         real, fake = self._outputs["real"], self._outputs["fake"]
-        if real and fake:
+        if real and fake and self.anchor_real is not None and self.anchor_fake is not None:
             self.last_value = self.weight * float(lecam_penalty(torch.cat([r.flatten() for r in real]),
                                                                 torch.cat([f.flatten() for f in fake]),
                                                                 self.anchor_real, self.anchor_fake,
@@ -130,7 +135,7 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         self._outputs = {"real": [], "fake": []}
 
     # -- as a Trainer component ----------------------------------------------------------------------
-    def setup(self, trainer):
+    def setup(self, trainer: Any) -> None:
         self.hooks = discriminator_hooks(trainer)
         self.hooks.add(self)
         scaler = getattr(getattr(trainer, "precision", None), "scalers", {}).get("D")
@@ -140,43 +145,43 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         if distributed is not None and distributed.active:
             world = float(distributed.world_size)
 
-            def reduce_mean(mean):
+            def reduce_mean(mean: torch.Tensor) -> torch.Tensor:
                 mean = mean.clone()
                 dist.all_reduce(mean)
                 return mean / world
 
             self.reduce_mean = reduce_mean
 
-    def step_context(self, trainer, phase, real_batch):
+    def step_context(self, trainer: Any, phase: str, real_batch: Any) -> contextlib.AbstractContextManager:
         if self.hooks is None:  # train() called again after close()
             self.hooks = discriminator_hooks(trainer)
             self.hooks.add(self)
         return self.hooks.step(phase, real_batch, trainer.global_step)
 
-    def after_step(self, trainer, phase, log_data):
+    def after_step(self, trainer: Any, phase: str, log_data: Any) -> None:
         if phase == "D":
             for key, value in self.metrics().items():
                 log_data.add_metric(key, value, group="lecam")
 
-    def close(self, trainer):
+    def close(self, trainer: Any) -> None:
         release_discriminator_hooks(trainer, self)
         self.hooks = None
 
     # -- state --------------------------------------------------------------------------------------
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"weight": self.weight, "decay": self.decay, "ema_start": self.ema_start, "one_sided": self.one_sided}
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
         if state is None:
             return
         self.anchor_real = None if state["anchor_real"] is None else float(state["anchor_real"])
         self.anchor_fake = None if state["anchor_fake"] is None else float(state["anchor_fake"])
 
-    def metrics(self):
-        values = {}
+    def metrics(self) -> Dict[str, float]:
+        values: Dict[str, float] = {}
         if self.last_value is not None:
             values["errD_LC"] = self.last_value
         if self.anchor_real is not None and self.anchor_fake is not None:

@@ -1,4 +1,8 @@
 """BigGAN at 64x64 (64x64 data, e.g. ImageNet 64)."""
+from typing import Any, Optional
+
+import torch
+
 from torch_mimicry.nets.biggan import biggan_base
 
 
@@ -7,11 +11,12 @@ class BigGANGenerator64(biggan_base.BigGANBaseGenerator):
     ``[N, 3, 64, 64]`` in [-1, 1]. Self-attention after the block with 32x32 outputs
     (``attention_resolution``, 0 for none); see ``BigGANBaseGenerator`` for the other arguments."""
 
-    def __init__(self, num_classes, nz=120, ngf=64, bottom_width=4, attention_resolution=32, **kwargs):
+    def __init__(self, num_classes: int, nz: int = 120, ngf: int = 64, bottom_width: int = 4,
+                 attention_resolution: int = 32, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         biggan_base.build_generator(self, biggan_base.GENERATOR_PLANS[64], attention_resolution)
 
-    def forward(self, z, y=None):
+    def forward(self, z: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         return biggan_base.run_generator(self, z, y)
 
 
@@ -20,9 +25,9 @@ class BigGANDiscriminator64(biggan_base.BigGANBaseDiscriminator):
     ``[N]`` -> logits ``[N, 1]``. Self-attention after the block with 32x32 outputs
     (``attention_resolution``, 0 for none)."""
 
-    def __init__(self, num_classes, ndf=64, attention_resolution=32, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 64, attention_resolution: int = 32, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         biggan_base.build_discriminator(self, biggan_base.DISCRIMINATOR_PLANS[64], 64, attention_resolution)
 
-    def forward(self, x, y):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return biggan_base.run_discriminator(self, x, y)

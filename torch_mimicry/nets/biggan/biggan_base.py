@@ -21,6 +21,10 @@ A class-conditional ResNet GAN whose ideas are:
 Default loss ``'hinge'``. Layout and hyperparameters follow the reference configurations of
 BigGAN-PyTorch (``docs/models.rst`` compares widths and parameter counts).
 """
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -32,7 +36,10 @@ from torch_mimicry.nets import gan
 from torch_mimicry.nets.cgan_pd.cgan_pd_base import conditional_forward_labels
 
 #: Generator plans: ``(in, out)`` channel multipliers of ``ch`` (= ``ngf``) for each upsampling block.
-GENERATOR_PLANS = {
+GeneratorPlan = Tuple[Tuple[int, int], ...]
+DiscriminatorPlan = Tuple[int, Tuple[Tuple[int, int, bool], ...]]
+
+GENERATOR_PLANS: Dict[int, GeneratorPlan] = {
     32: ((4, 4), (4, 4), (4, 4)),
     64: ((16, 16), (16, 8), (8, 4), (4, 2)),
     128: ((16, 16), (16, 8), (8, 4), (4, 2), (2, 1)),
@@ -40,7 +47,7 @@ GENERATOR_PLANS = {
 
 #: Discriminator plans: output multiplier of the first (optimised) block, then
 #: ``(in, out, downsample)`` multipliers of ``ch`` (= ``ndf``) for each following block.
-DISCRIMINATOR_PLANS = {
+DISCRIMINATOR_PLANS: Dict[int, DiscriminatorPlan] = {
     32: (4, ((4, 4, True), (4, 4, False), (4, 4, False))),
     64: (1, ((1, 2, True), (2, 4, True), (4, 8, True), (8, 16, False))),
     128: (1, ((1, 2, True), (2, 4, True), (4, 8, True), (8, 16, True), (16, 16, False))),
@@ -49,13 +56,13 @@ DISCRIMINATOR_PLANS = {
 INIT_STYLES = ("ortho", "N02", "xavier")
 
 
-def _check_init(init):
+def _check_init(init: str) -> str:
     if init not in INIT_STYLES:
         raise ValueError(f"Unknown init {init!r}: expected one of {', '.join(INIT_STYLES)}.")
     return init
 
 
-def init_weights(net, style):
+def init_weights(net: nn.Module, style: str) -> None:
     """Initialises every convolution, linear and embedding weight of ``net`` in place.
 
     ``'ortho'``: orthogonal (BigGAN's default); ``'N02'``: normal with std 0.02 (BigGAN-PyTorch's
@@ -65,7 +72,8 @@ def init_weights(net, style):
     for module in net.modules():
         if not isinstance(module, (nn.Conv2d, nn.Linear, nn.Embedding)):
             continue
-        weight = module.weight_orig if hasattr(module, "weight_orig") else module.weight
+        weight = getattr(module, "weight_orig", None)
+        weight = weight if isinstance(weight, torch.Tensor) else module.weight
         with torch.no_grad():
             if style == "ortho":
                 nn.init.orthogonal_(weight)
@@ -75,7 +83,7 @@ def init_weights(net, style):
                 nn.init.xavier_uniform_(weight)
 
 
-def truncated_noise(num_images, nz, truncation, device=None):
+def truncated_noise(num_images: int, nz: int, truncation: float, device: Any = None) -> torch.Tensor:
     """Noise ``[num_images, nz]`` from a standard normal truncated to ``[-truncation, truncation]``.
 
     Values are drawn from the truncated distribution directly (inverse CDF), which is the same
@@ -87,12 +95,12 @@ def truncated_noise(num_images, nz, truncation, device=None):
     return nn.init.trunc_normal_(z, mean=0.0, std=1.0, a=-float(truncation), b=float(truncation))
 
 
-def _resolutions(bottom_width, num_blocks):
+def _resolutions(bottom_width: int, num_blocks: int) -> List[int]:
     """Output side of each upsampling block."""
     return [bottom_width * 2 ** (i + 1) for i in range(num_blocks)]
 
 
-def _attention_index(sides, attention_resolution, network):
+def _attention_index(sides: List[int], attention_resolution: int, network: str) -> Optional[int]:
     """Index of the first block whose output side is ``attention_resolution`` (None for 0)."""
     if not attention_resolution:
         return None
@@ -102,7 +110,7 @@ def _attention_index(sides, attention_resolution, network):
     return sides.index(attention_resolution)
 
 
-def build_generator(net, plan, attention_resolution):
+def build_generator(net: Any, plan: GeneratorPlan, attention_resolution: int) -> None:
     """Adds the layers of a BigGAN generator of ``plan`` (see ``GENERATOR_PLANS``) to ``net``.
 
     Layers: ``shared`` (class embedding, when ``net.shared_dim > 0``), ``l1`` (linear from the
@@ -116,6 +124,7 @@ def build_generator(net, plan, attention_resolution):
     num_blocks = len(plan)
     net.num_blocks = num_blocks
     net.z_chunks = _split_sizes(net.nz, num_blocks + 1 if net.hierarchical else 1)
+    cond: Dict[str, int]
     if net.shared_dim > 0:
         net.shared = nn.Embedding(net.num_classes, net.shared_dim)
         cond = {"cond_dim": net.shared_dim + (net.z_chunks[1] if net.hierarchical else 0)}
@@ -135,7 +144,7 @@ def build_generator(net, plan, attention_resolution):
     init_weights(net, net.init)
 
 
-def _split_sizes(nz, num_chunks):
+def _split_sizes(nz: int, num_chunks: int) -> Tuple[int, ...]:
     """Chunk sizes of ``z``: equal chunks, the first one (the linear layer's) taking the remainder."""
     if nz < num_chunks:
         raise ValueError(f"nz={nz} is too small to give each of the {num_chunks} latent chunks (linear layer and "
@@ -144,7 +153,7 @@ def _split_sizes(nz, num_chunks):
     return (nz - size * (num_chunks - 1),) + (size,) * (num_chunks - 1)
 
 
-def run_generator(net, z, y=None):
+def run_generator(net: Any, z: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Generator body: split ``z`` -> ``l1`` -> blocks (conditioned) -> attention -> BN -> ReLU
     -> conv -> tanh. ``z`` ``[N, nz]``, ``y`` labels ``[N]`` (uniformly drawn when None);
     returns images ``[N, 3, H, W]`` in [-1, 1]."""
@@ -153,6 +162,7 @@ def run_generator(net, z, y=None):
         raise ValueError(f"Expected noise of shape [N, {net.nz}], got {tuple(z.shape)}.")
     zs = torch.split(z, net.z_chunks, dim=1)
     h = net.l1(zs[0]).view(z.shape[0], -1, net.bottom_width, net.bottom_width)
+    conds: Sequence[torch.Tensor]
     if net.shared_dim > 0:
         embedding = net.shared(y)
         conds = [torch.cat([embedding, zs[i + 1]], dim=1) if net.hierarchical else embedding
@@ -166,7 +176,7 @@ def run_generator(net, z, y=None):
     return torch.tanh(net.conv_out(F.relu(net.bn(h))))
 
 
-def build_discriminator(net, plan, image_size, attention_resolution):
+def build_discriminator(net: Any, plan: DiscriminatorPlan, image_size: int, attention_resolution: int) -> None:
     """Adds the layers of a BigGAN discriminator of ``plan`` (see ``DISCRIMINATOR_PLANS``) to ``net``.
 
     Layers: ``block1`` (optimised block on RGB), ``block2`` ... (wide DBlocks: hidden width =
@@ -176,7 +186,7 @@ def build_discriminator(net, plan, image_size, attention_resolution):
     """
     ch = net.ndf
     first, rest = plan
-    blocks = [DBlockOptimized(3, first * ch)]
+    blocks: List[Union[DBlock, DBlockOptimized]] = [DBlockOptimized(3, first * ch)]
     sides, side = [image_size // 2], image_size // 2
     for a, b, down in rest:
         blocks.append(DBlock(a * ch, b * ch, hidden_channels=b * ch, downsample=down))
@@ -194,7 +204,7 @@ def build_discriminator(net, plan, image_size, attention_resolution):
     init_weights(net, net.init)
 
 
-def run_discriminator(net, x, y):
+def run_discriminator(net: Any, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Discriminator body: blocks (each fed the previous block's output as is) -> ReLU -> global
     sum pooling -> ``linear(h) + <embed(y), h>``. Returns logits ``[N, 1]``."""
     h = x
@@ -225,8 +235,9 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
         loss_type (str): default ``'hinge'``.
     """
 
-    def __init__(self, num_classes, nz, ngf, bottom_width=4, shared_dim=128, hierarchical=True, loss_type="hinge",
-                 init="ortho", ortho_reg=0.0, **kwargs):
+    def __init__(self, num_classes: int, nz: int, ngf: int, bottom_width: int = 4, shared_dim: int = 128,
+                 hierarchical: bool = True, loss_type: str = "hinge", init: str = "ortho", ortho_reg: float = 0.0,
+                 **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, num_classes=num_classes,
                          **kwargs)
         if isinstance(shared_dim, bool) or not isinstance(shared_dim, int) or shared_dim < 0:
@@ -241,19 +252,21 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
         self.init = _check_init(init)
         self.ortho_reg = float(ortho_reg)
 
-    def sample_noise(self, num_images, device=None, truncation=None):
+    def sample_noise(self, num_images: int, device: Any = None, truncation: Optional[float] = None) -> torch.Tensor:
         """Noise ``[num_images, nz]``: standard normal, or truncated to ``[-truncation, truncation]``."""
         device = device if device is not None else self.device
         if truncation is None:
             return torch.randn(num_images, self.nz, device=device)
         return truncated_noise(num_images, self.nz, truncation, device)
 
-    def generate_images(self, num_images, device=None, truncation=None):
+    def generate_images(self, num_images: int, device: Any = None,
+                        truncation: Optional[float] = None) -> torch.Tensor:
         """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of uniformly drawn classes; with
         ``truncation`` the noise is truncated to ``[-truncation, truncation]``."""
         return self.generate_images_with_labels(num_images, device=device, truncation=truncation)[0]
 
-    def generate_images_with_labels(self, num_images, c=None, device=None, truncation=None):
+    def generate_images_with_labels(self, num_images: int, c: Union[None, int, torch.Tensor] = None, device: Any = None,
+                                    truncation: Optional[float] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
 
         Args:
@@ -264,16 +277,17 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
         labels = self.make_labels(num_images, c, device)
         return self(self.sample_noise(num_images, device, truncation=truncation), labels), labels
 
-    def orthogonality_weights(self):
+    def orthogonality_weights(self) -> List[torch.Tensor]:
         """The weights under orthogonal regularisation: every parameter with at least two
         dimensions except the shared class embedding (as in the reference code)."""
         return [p for name, p in self.named_parameters() if p.dim() >= 2 and not name.startswith("shared.")]
 
-    def orthogonal_loss(self):
+    def orthogonal_loss(self) -> torch.Tensor:
         """``ortho_reg * sum_W ||W W^T * (1 - I)||_F^2`` (a scalar tensor)."""
         return self.ortho_reg * orthogonal_penalty(self.orthogonality_weights())
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Any, netD: Any, optG: torch.optim.Optimizer, log_data: Any, device: Any = None,
+                   global_step: Optional[int] = None, scaler: Any = None, **kwargs: Any) -> Any:
         """One generator update with random class labels; logs ``errG`` and, with ``ortho_reg``
         above 0, ``errG_ortho`` (the orthogonal regularisation term)."""
         self.zero_grad()
@@ -308,6 +322,7 @@ class BigGANBaseDiscriminator(gan.BaseConditionalDiscriminator):
     Training is the default conditional discriminator step.
     """
 
-    def __init__(self, num_classes, ndf, loss_type="hinge", init="ortho", **kwargs):
+    def __init__(self, num_classes: int, ndf: int, loss_type: str = "hinge", init: str = "ortho",
+                 **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, num_classes=num_classes, **kwargs)
         self.init = _check_init(init)
