@@ -6,7 +6,7 @@ labels for real images, uniformly drawn labels for fakes)."""
 import torch
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, resnet_logits
+from torch_mimicry.nets.resnet_backbone import resnet_logits
 
 
 def projection_logits(x, y, blocks, linear, embed, hooks=None):
@@ -31,7 +31,7 @@ def conditional_forward_labels(net, z, y):
     return y
 
 
-class CGANPDBaseGenerator(OriginalKeysMixin, gan.BaseConditionalGenerator):
+class CGANPDBaseGenerator(gan.BaseConditionalGenerator):
     """Base class of cGAN-PD generators; ``forward(z, y=None)`` maps noise ``[N, nz]`` and labels
     ``[N]`` (random when None) to images ``[N, 3, H, W]`` in ``[-1, 1]``.
 
@@ -45,7 +45,7 @@ class CGANPDBaseGenerator(OriginalKeysMixin, gan.BaseConditionalGenerator):
                          num_classes=num_classes, **kwargs)
 
 
-class CGANPDBaseDiscriminator(OriginalKeysMixin, gan.BaseConditionalDiscriminator):
+class CGANPDBaseDiscriminator(gan.BaseConditionalDiscriminator):
     """Base class of cGAN-PD discriminators; ``forward(x, y)`` maps images ``[N, 3, H, W]`` and
     labels ``[N]`` to logits ``[N, 1]``.
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from torch_mimicry.modules import SNConv2d, SNLinear
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, make_dblocks, resnet_features
+from torch_mimicry.nets.resnet_backbone import make_dblocks, resnet_features
 
 #: score given to "self" pairs (the other locations of the same image) among the negatives,
 #: as in torch-mimicry 0.1.16 (they are masked to a constant rather than removed).
@@ -76,7 +76,7 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
         return log_data
 
 
-class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
+class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of InfoMax-GAN discriminators.
 
     Subclasses call ``build_layers`` with their resolution's discriminator plan: it adds
@@ -98,7 +98,7 @@ class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         self.infomax_loss_scale = infomax_loss_scale
 
     def build_layers(self, plan):
-        """Adds the layers for ``plan`` (a ``dcgan_base.DISCRIMINATOR_PLANS`` entry): the last
+        """Adds the layers for ``plan`` (a ``resnet_backbone.DISCRIMINATOR_PLANS`` entry): the last
         block of the SNGAN discriminator makes the global features, the blocks before it the
         local ones; every linear layer and head gets xavier-uniform init (gain 1)."""
         blocks = make_dblocks(self.ndf, *plan)

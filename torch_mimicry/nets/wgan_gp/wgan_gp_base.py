@@ -5,7 +5,6 @@ normalisation in the critic, whose features are mean-pooled (the other families 
 import torch
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin
 
 
 def reset_shortcuts(net):
@@ -25,7 +24,7 @@ class WGANGPBaseGenerator(gan.BaseGenerator):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
-class WGANGPBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
+class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of WGAN-GP critics.
 
     Args:
