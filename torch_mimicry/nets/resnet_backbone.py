@@ -66,16 +66,17 @@ def build_generator(net, plan, num_classes=0, spectral_norm=False, xavier_output
     net.generator_layout = (tuple(f"block{i + 2}" for i in range(len(plan))), f"b{k}", f"c{k}")
 
 
-def run_generator(net, z, y=None, hooks=None):
+def run_generator(net, z, y=None, hooks=None, output_activation=torch.tanh):
     """Generator body: ``l1`` -> reshape -> GBlocks (given ``y`` when conditional) -> BN -> ReLU
     -> conv -> tanh.
 
     Args:
         z (Tensor): noise ``[N, nz]``. y (Tensor): labels ``[N]`` for conditional blocks, else None.
         hooks (dict): optional ``{block index: module}`` applied after that block (e.g. attention).
+        output_activation (callable): applied last (default tanh; the CIFAR DCGAN uses sigmoid).
 
     Returns:
-        Tensor: images ``[N, 3, H, W]`` in ``[-1, 1]``.
+        Tensor: images ``[N, 3, H, W]`` in ``[-1, 1]`` (with tanh).
     """
     block_names, bn_name, conv_name = net.generator_layout
     bn, conv = getattr(net, bn_name), getattr(net, conv_name)
@@ -85,7 +86,7 @@ def run_generator(net, z, y=None, hooks=None):
         if hooks and i in hooks:
             h = hooks[i](h)
     h = net.activation(bn(h))
-    return torch.tanh(conv(h))
+    return output_activation(conv(h))
 
 
 def make_dblocks(ndf, first, rest, spectral_norm=True):

@@ -2,8 +2,8 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
-from torch_mimicry.nets.cgan_pd import cgan_pd_base
 from torch_mimicry.nets import resnet_backbone
+from torch_mimicry.nets.cgan_pd import cgan_pd_base
 
 
 class CGANPDGenerator128(cgan_pd_base.CGANPDBaseGenerator):
@@ -32,5 +32,6 @@ class CGANPDDiscriminator128(cgan_pd_base.CGANPDBaseDiscriminator):
         nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
         return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l7, self.l_y)

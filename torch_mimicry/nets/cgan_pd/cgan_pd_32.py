@@ -2,15 +2,15 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
-from torch_mimicry.nets.cgan_pd import cgan_pd_base
 from torch_mimicry.nets import resnet_backbone
+from torch_mimicry.nets.cgan_pd import cgan_pd_base
 
 
 class CGANPDGenerator32(cgan_pd_base.CGANPDBaseGenerator):
     """cGAN-PD generator for 32x32 images: noise ``[N, nz]``, labels ``[N]`` ->
     images ``[N, 3, 32, 32]`` in [-1, 1]."""
 
-    def __init__(self, num_classes, nz=128, ngf=256, bottom_width=4, **kwargs):
+    def __init__(self, num_classes, bottom_width=4, nz=128, ngf=256, **kwargs):  # 0.1.16's argument order
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32], num_classes=num_classes)
 
@@ -31,5 +31,6 @@ class CGANPDDiscriminator32(cgan_pd_base.CGANPDBaseDiscriminator):
         nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
         return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l5, self.l_y)

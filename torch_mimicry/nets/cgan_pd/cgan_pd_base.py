@@ -24,6 +24,14 @@ def projection_logits(x, y, blocks, linear, embed, hooks=None):
     return output + torch.sum(embed(y) * h, dim=1, keepdim=True)
 
 
+def check_labels(y):
+    """Raises a ValueError when a conditional discriminator is called without labels."""
+    if y is None:
+        raise ValueError("This discriminator is class-conditional: call it as netD(images, labels) with labels "
+                         "of shape [N].")
+    return y
+
+
 def conditional_forward_labels(net, z, y):
     """Labels for a conditional generator's forward: ``y`` or, when None, uniform random ones."""
     if y is None:
@@ -36,11 +44,12 @@ class CGANPDBaseGenerator(gan.BaseConditionalGenerator):
     ``[N]`` (random when None) to images ``[N, 3, H, W]`` in ``[-1, 1]``.
 
     Args:
-        num_classes (int): number of classes. nz, ngf, bottom_width: as ``BaseGenerator``.
+        num_classes (int): number of classes. bottom_width, nz, ngf: as ``BaseGenerator`` (in the
+            argument order of torch-mimicry 0.1.16).
         loss_type (str): default ``'hinge'``.
     """
 
-    def __init__(self, num_classes, nz, ngf, bottom_width, loss_type="hinge", **kwargs):
+    def __init__(self, num_classes, bottom_width, nz, ngf, loss_type="hinge", **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type,
                          num_classes=num_classes, **kwargs)
 

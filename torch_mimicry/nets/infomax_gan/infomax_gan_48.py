@@ -19,6 +19,6 @@ class InfoMaxGANDiscriminator48(infomax_gan_base.InfoMaxGANBaseDiscriminator):
     local features, global features [N, ndf])``. The last block of the SNGAN discriminator makes
     the global features; the blocks before it the local ones."""
 
-    def __init__(self, nrkhs=1024, ndf=1024, **kwargs):
+    def __init__(self, ndf=1024, nrkhs=1024, **kwargs):  # 0.1.16's argument order
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
         self.build_layers(resnet_backbone.DISCRIMINATOR_PLANS[48])

@@ -128,6 +128,11 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         global_proj = self.global_nrkhs_sc(global_feat) + self.global_nrkhs_b(F.relu(self.global_nrkhs_a(global_feat)))
         return local_proj, global_proj
 
+    def infonce_loss(self, l, m):
+        """InfoNCE of local features ``l`` ``[N, R, L]`` and global features ``m`` ``[N, R, 1]``
+        (or ``[N, R]``), unscaled: :func:`infonce_loss` with torch-mimicry 0.1.16's argument layout."""
+        return infonce_loss(l, m.reshape(m.shape[0], -1))
+
     def compute_infomax_loss(self, local_feat, global_feat, scale=None):
         """``scale * infonce_loss`` on projected features (``scale`` defaults to ``infomax_loss_scale``)."""
         if local_feat.shape[1] != self.nrkhs or global_feat.shape[1] != self.nrkhs:
@@ -156,3 +161,7 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         log_data.add_metric("D(x)", D_x, group="prob")
         log_data.add_metric("D(G(z))", D_Gz, group="prob")
         return log_data
+
+
+#: The name torch-mimicry 0.1.16 gave this base class.
+BaseDiscriminator = InfoMaxGANBaseDiscriminator

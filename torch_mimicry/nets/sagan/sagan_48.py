@@ -2,8 +2,8 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SelfAttention, SNEmbedding, SNLinear
-from torch_mimicry.nets.cgan_pd import cgan_pd_base
 from torch_mimicry.nets import resnet_backbone
+from torch_mimicry.nets.cgan_pd import cgan_pd_base
 from torch_mimicry.nets.sagan import sagan_base
 
 
@@ -35,6 +35,7 @@ class SAGANDiscriminator48(sagan_base.SAGANBaseDiscriminator):
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
         blocks = resnet_backbone.discriminator_blocks(self)
         return cgan_pd_base.projection_logits(x, y, blocks, self.l6, self.l_y, hooks={1: self.attn_block})

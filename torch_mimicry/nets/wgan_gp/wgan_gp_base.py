@@ -37,7 +37,7 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.gp_scale = gp_scale
 
-    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=None):
+    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=10.0):
         """Gradient penalty on interpolates ``alpha * real + (1 - alpha) * fake``.
 
         ``alpha ~ U(0, 1)`` is drawn per sample (shape ``[N, 1, 1, 1]``, from the CPU generator so
@@ -47,7 +47,8 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
 
         Args:
             real_images, fake_images (Tensor): ``[N, 3, H, W]``; both are detached.
-            gp_scale (float): weight; default ``self.gp_scale``.
+            gp_scale (float): weight (default 10, as in torch-mimicry 0.1.16; ``train_step`` passes
+                ``self.gp_scale``; None means ``self.gp_scale``).
 
         Returns:
             Tensor: scalar ``gp_scale * mean_i (||g_i||_2 - 1)^2``, norms over C*H*W.
@@ -70,7 +71,7 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         output_real = self(real_images)
         output_fake = self(fake_images)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
-        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images)
+        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images, gp_scale=self.gp_scale)
         (errD + errD_GP).backward()
         optD.step()
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
