@@ -81,8 +81,8 @@ def test_d_step_minimises_wasserstein_plus_penalty():
         fake = netG.generate_images(4)
         errD = netD(fake).mean() - netD(real[0]).mean()
     gp = netD.compute_gradient_penalty_loss(real[0], fake)
-    assert abs(log["errD"] - errD.item()) < 1e-5
-    assert abs(log["errD_GP"] - gp.item()) < 1e-5
+    assert abs(log.get_value("errD") - errD.item()) < 1e-5
+    assert abs(log.get_value("errD_GP") - gp.item()) < 1e-5
     assert netD.gp_scale == 10.0
 
 
