@@ -54,12 +54,12 @@ class _MappedImages(torch.utils.data.Dataset):
 
 def _build(root, name, transform_data=True, convert_tensor=True, transform=None, split=None, **kwargs):
     """``load_dataset(root, name)`` with the 0.1.16 keywords applied."""
-    if split is not None:
-        kwargs["split"] = split
     if split == "all" and name in ("cifar10", "cifar100"):
         parts = [_build(root, name, transform_data, convert_tensor, transform, split=s, **kwargs)
                  for s in ("train", "test")]
         return torch.utils.data.ConcatDataset(parts)
+    if split is not None:
+        kwargs["split"] = split
     if not transform_data:
         transform = _raw
     dataset = _load.load_dataset(root, name, transform=transform, **kwargs)
