@@ -161,3 +161,37 @@ def test_training_with_amp(tmp_path):
     trainer = Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=_data(), num_steps=2,
                       log_dir=str(tmp_path), amp=True)
     assert trainer.train() == 2
+
+
+ORIGINAL_RUN = os.path.join(os.path.dirname(__file__), "..", "fixtures", "original_run")
+
+
+def _original_run_setup(lr=2e-4, n_dis=2):
+    netG = mmc.nets.sngan.SNGANGenerator32(nz=8, ngf=8)
+    netD = mmc.nets.sngan.SNGANDiscriminator32(ndf=8)
+    optD = optim.Adam(netD.parameters(), lr, betas=(0.0, 0.9))
+    optG = optim.Adam(netG.parameters(), 2e-4, betas=(0.0, 0.9))
+    return dict(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=_data(16), n_dis=n_dis, lr_decay="linear")
+
+
+def test_a_run_started_by_0_1_16_resumes_here(tmp_path, capsys):
+    """tests/fixtures/original_run is the log_dir of a 2-step run of 0.1.16's Trainer
+    (made by tests/fixtures/make_original_run.py); training continues from its checkpoints."""
+    import shutil
+    import warnings
+    log_dir = str(tmp_path / "run")
+    shutil.copytree(ORIGINAL_RUN, log_dir)
+    with pytest.raises(ValueError, match="optD.lr"):  # a changed learning rate is refused, as 0.1.16 did
+        Trainer(num_steps=4, log_dir=log_dir, **_original_run_setup(lr=1e-3))
+    with pytest.raises(ValueError, match="n_dis"):
+        Trainer(num_steps=4, log_dir=log_dir, **_original_run_setup(n_dis=1))
+    setup = _original_run_setup()
+    trainer = Trainer(num_steps=4, log_dir=log_dir, save_steps=2, **setup)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no trainer state (RNG, data position) in a 0.1.16 run
+        assert trainer.train() == 4
+    assert "Resuming from step 2" in capsys.readouterr().out
+    assert os.path.isfile(os.path.join(log_dir, "checkpoints", "netG", "netG_4_steps.pth"))
+    # the fixed noise of the 0.1.16 run is kept for the image grids
+    noise = torch.load(os.path.join(ORIGINAL_RUN, "viz", "fixed_noise_nz_8.pth"), weights_only=True)
+    assert torch.equal(trainer.logger.fixed_noise(setup["netG"]), noise)

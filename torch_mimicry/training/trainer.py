@@ -12,6 +12,7 @@ import torch
 
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
+from torch_mimicry.training import original_runs
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.memory_format import default_channels_last
 from torch_mimicry.training.metric_log import MetricLog
@@ -263,14 +264,17 @@ class Trainer:
                 saved = json.load(f)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path} is not valid JSON ({e}); restore it or use a new log_dir.") from e
-        saved, current = _flatten(saved), _flatten(_json_value(self.params))
-        changed = []
-        for key in sorted(set(saved) | set(current)):
-            if key in MUTABLE_HPARAMS:
-                continue
-            old, new = saved.get(key), current.get(key)
-            if old != new:
-                changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
+        if original_runs.is_original_params(saved):  # a run started by torch-mimicry 0.1.16
+            changed = original_runs.original_params_changes(saved, self.params, self.optD, self.optG)
+        else:
+            saved, current = _flatten(saved), _flatten(_json_value(self.params))
+            changed = []
+            for key in sorted(set(saved) | set(current)):
+                if key in MUTABLE_HPARAMS:
+                    continue
+                old, new = saved.get(key), current.get(key)
+                if old != new:
+                    changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
         if changed:
             raise ValueError(f"Cannot resume the run in {self.log_dir!r}: hyperparameters changed ("
                              + "; ".join(changed) + "). Only num_steps and the logging and saving intervals may "
