@@ -1,23 +1,29 @@
 # `make demo`: a short SNGAN run on the embedded synthetic dataset (offline, a few minutes on 2 cores).
-# `make test`: the whole test suite. Both create .venv and install what they need.
+# `make test`: everything CI runs (.ci/run and .circleci/config.yml call it): the type check, the
+#   documentation build, the test suite, and the built wheel checked in a fresh environment.
+# Each part has its own target: typecheck, docs, unit, dist, wheel-check.
+# All of them create .venv and install what they need.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DIST := dist
+SPHINX := $(PY) -m sphinx -W --keep-going -q -d docs/_build/doctrees
 
-.PHONY: demo test install bench clean
+.PHONY: demo test unit typecheck docs dist wheel-check install bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) setup.py requirements.txt
-	$(PY) -m pip install -r requirements.txt setuptools
+$(STAMP): $(PY) setup.py pyproject.toml requirements.txt
+	$(PY) -m pip install -r requirements.txt "setuptools>=70.1"
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The tests add pytest, lmdb and tensorflow-cpu (for the TensorFlow metric backend's tests).
-$(TEST_STAMP): $(STAMP) requirements-test.txt
+# The tests add pytest, lmdb, tensorflow-cpu (the TensorFlow metric backend's tests), Sphinx,
+# mypy and the packaging tools.
+$(TEST_STAMP): $(STAMP) requirements-test.txt docs/requirements.txt
 	$(PY) -m pip install -r requirements-test.txt
 	touch $(TEST_STAMP)
 
@@ -26,11 +32,34 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: $(TEST_STAMP)
-	$(PY) -m pytest tests -q
+test: typecheck docs unit wheel-check
+
+unit: $(TEST_STAMP)
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+# mypy with the configuration in pyproject.toml (the package and tests/typing).
+typecheck: $(TEST_STAMP)
+	$(PY) -m mypy
+
+# HTML with any warning an error, then the coverage builder: a public function, class or
+# method without documentation is an error too. Output: docs/_build/html/index.html.
+docs: $(TEST_STAMP)
+	$(SPHINX) -b html docs docs/_build/html
+	$(SPHINX) -b coverage docs docs/_build/coverage
+
+# sdist, then the wheel built from it; twine's metadata check; the contents of both.
+dist: $(TEST_STAMP)
+	rm -rf $(DIST)
+	$(PY) -m build --outdir $(DIST) .
+	$(PY) -m twine check --strict $(DIST)/*
+	$(PY) tests/packaging/check_dist.py $(DIST)
+
+# The wheel installed into a new, empty virtual environment: import, train, restore, evaluate.
+wheel-check: dist
+	$(PY) tests/packaging/wheel_check.py $(DIST)
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench_train.py
 
 clean:
-	rm -rf $(VENV) demo_log .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(DIST) demo_log .pytest_cache .mypy_cache build *.egg-info docs/_build docs/api

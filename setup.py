@@ -18,6 +18,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["torch_mimicry", "torch_mimicry.*"]),
+    package_data={"torch_mimicry": ["py.typed"]},  # PEP 561: type checkers use the package's annotations
+    zip_safe=False,
     python_requires=">=3.9",
     install_requires=[
         "torch>=1.13,<3",
@@ -34,7 +36,7 @@ setup(
     },
     classifiers=[
         "Programming Language :: Python :: 3",
-        "License :: OSI Approved :: MIT License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Typing :: Typed",
     ],
 )

@@ -19,15 +19,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "train_worker.py")
 
 
-def run_worker(python, family, iters, warmup, threads, extra_env=None, expect_original=False):
+def run_worker(python, family, iters, warmup, threads, extra_env=None, expect_original=False, extra_args=()):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     if expect_original:
         env.pop("PYTHONPATH", None)  # the original must not import this repository's package
     if extra_env:
         env.update(extra_env)
     out = subprocess.run([python, WORKER, "--family", family, "--iters", str(iters), "--warmup", str(warmup),
-                          "--threads", str(threads)], capture_output=True, text=True, env=env, check=False,
-                         cwd="/tmp")
+                          "--threads", str(threads), *extra_args], capture_output=True, text=True, env=env,
+                         check=False, cwd="/tmp")
     if out.returncode != 0:
         raise RuntimeError(f"{python} failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -9,10 +9,38 @@ import argparse
 import json
 import time
 
+import importlib.util
+import sys
+import types
+
 import torchvision  # noqa: F401  (before anything that could import TensorFlow)
 import torch
 
-import torch_mimicry as mmc
+
+def _stand_ins_for_the_original():
+    """torch-mimicry 0.1.16 imports ``torch._six`` (gone from torch) and TensorFlow (for its metrics
+    only) at import time; empty stand-ins let its training code run on a current torch."""
+    six = types.ModuleType("torch._six")
+    six.PY3, six.string_classes, six.int_classes = True, (str, bytes), int
+    sys.modules.setdefault("torch._six", six)
+    if importlib.util.find_spec("tensorflow") is None:
+        sys.modules["tensorflow"] = _Anything("tensorflow")
+
+
+class _Anything(types.ModuleType):
+    """Any attribute, called or not, is another stand-in (for import-time uses such as ``tf.io.gfile``)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything(name)
+
+    def __call__(self, *args, **kwargs):
+        return _Anything("call")
+
+
+_stand_ins_for_the_original()
+import torch_mimicry as mmc  # noqa: E402
 
 FAMILIES = {  # family -> (module, generator, discriminator, n_dis)
     "sngan": ("sngan", "SNGANGenerator32", "SNGANDiscriminator32", 5),
@@ -43,12 +71,19 @@ def build(family, batch_size, seed=0):
     return netG, netD, optD, optG, loader, n_dis
 
 
-def iteration_fn(family, batch_size, log_dir):
+def iteration_fn(family, batch_size, log_dir, device="cpu", amp=None, channels_last=None, compile=False):
     netG, netD, optD, optG, loader, n_dis = build(family, batch_size)
+    netG, netD = netG.to(device), netD.to(device)
     if IS_THIS_LIBRARY:  # this library: its Trainer's own loop body
+        extra = {"amp": amp or False, "compile": compile} if hasattr(mmc.training.trainer, "MixedPrecision") else {}
         trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader,
-                                       num_steps=10 ** 6, n_dis=n_dis, log_dir=log_dir)
-        trainer._new_epoch()
+                                       num_steps=10 ** 6, n_dis=n_dis, log_dir=log_dir, device=device,
+                                       channels_last=channels_last, **extra)
+        if hasattr(trainer, "stream"):
+            trainer._setup()
+            trainer.stream.new_epoch()
+        else:  # an earlier version of this library
+            trainer._new_epoch()
         netD.train(), netG.train()
         return lambda: trainer._train_iteration(mmc.training.MetricLog()), n_dis
 
@@ -62,13 +97,16 @@ def iteration_fn(family, batch_size, log_dir):
             state["it"] = iter(loader)
             return next(state["it"])
 
+    scaler = torch.cuda.amp.GradScaler() if amp else None  # the original's Trainer(amp=True): one scaler
+    device = torch.device(device)
+
     def run():
         log = MetricLog()
         for _ in range(n_dis):
-            batch = next_batch()
-            log = netD.train_step(batch, netG=netG, optD=optD, log_data=log, device=torch.device("cpu"),
-                                  global_step=0)
-        netG.train_step(batch, netD=netD, optG=optG, log_data=log, device=torch.device("cpu"), global_step=0)
+            batch = [t.to(device) for t in next_batch()]
+            log = netD.train_step(batch, netG=netG, optD=optD, log_data=log, device=device, global_step=0,
+                                  scaler=scaler)
+        netG.train_step(batch, netD=netD, optG=optG, log_data=log, device=device, global_step=0, scaler=scaler)
 
     return run, n_dis
 
@@ -81,18 +119,29 @@ def main():
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log_dir", default="/tmp/mimicry_bench_log")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--amp", default=None, help="this library: True/fp16/bf16; the original: any value = its amp")
+    parser.add_argument("--channels_last", default=None, choices=[None, "0", "1"])
+    parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    run, n_dis = iteration_fn(args.family, args.batch_size, args.log_dir)
+    amp = {"True": True, "true": True}.get(args.amp, args.amp)
+    channels_last = None if args.channels_last is None else args.channels_last == "1"
+    run, n_dis = iteration_fn(args.family, args.batch_size, args.log_dir, device=args.device, amp=amp,
+                              channels_last=channels_last, compile=args.compile)
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     for _ in range(args.warmup):
         run()
+    sync()
     times = []
     for _ in range(args.iters):
         start = time.perf_counter()
         run()
+        sync()
         times.append(time.perf_counter() - start)
     print(json.dumps({"library": getattr(mmc, "__version__", "unknown"), "family": args.family,
-                      "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads,
+                      "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads, "device": args.device,
+                      "amp": args.amp, "channels_last": args.channels_last, "compile": args.compile,
                       "seconds_per_iteration": times}))
 
 

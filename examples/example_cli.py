@@ -22,8 +22,9 @@ import torch_mimicry as mmc
 
 def parse_args(doc, family, hparams, argv=None, ngf=256, ndf=128, add_arguments=None):
     """Parses the shared options (dataset, log_dir, num_steps, batch_size, n_dis, ngf, ndf,
-    num_workers, device, evaluate), with defaults from ``hparams``; ``add_arguments(parser)``
-    adds a family's own options."""
+    num_workers, device, evaluate, and the Trainer's amp, ema_decay, ema_start, eval_every,
+    sync_bn, compile), with defaults from ``hparams``; ``add_arguments(parser)`` adds a family's
+    own options. Every example also runs on several GPUs or nodes under ``torchrun``."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--dataset_dir", default="./datasets")
     parser.add_argument("--dataset", default="cifar10", help="a name accepted by mmc.datasets.load_dataset")
@@ -36,6 +37,16 @@ def parse_args(doc, family, hparams, argv=None, ngf=256, ndf=128, add_arguments=
     parser.add_argument("--num_workers", type=int, default=4)
     parser.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cuda:0 when available)")
     parser.add_argument("--evaluate", action="store_true", help="compute FID at the last step after training")
+    parser.add_argument("--amp", default=hparams.get("amp", "False"),
+                        help="mixed precision: False, True (fp16 on CUDA, bf16 on CPU), fp16 or bf16")
+    parser.add_argument("--ema_decay", type=float, default=hparams.get("ema_decay"),
+                        help="keep an EMA generator with this decay, e.g. 0.9999")
+    parser.add_argument("--ema_start", type=int, default=hparams.get("ema_start", 0))
+    parser.add_argument("--eval_every", type=int, default=None,
+                        help="FID of the (EMA) generator every N steps, keeping the best checkpoint")
+    parser.add_argument("--eval_samples", type=int, default=10000, help="samples per set of --eval_every's FID")
+    parser.add_argument("--sync_bn", action="store_true", help="under torchrun: SyncBatchNorm")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the networks")
     if add_arguments is not None:
         add_arguments(parser)
     return parser.parse_args(argv)
@@ -57,9 +68,13 @@ def train(args, hparams, netG, netD):
     netG, netD = netG.to(device), netD.to(device)
     optD = torch.optim.Adam(netD.parameters(), hparams["lr_D"], betas=hparams["betas"])
     optG = torch.optim.Adam(netG.parameters(), hparams["lr_G"], betas=hparams["betas"])
+    amp = {"false": False, "true": True}.get(str(args.amp).lower(), args.amp)
+    eval_kwargs = {"num_samples": args.eval_samples, "dataset": args.dataset, "dataset_root": args.dataset_dir}
     trainer = mmc.training.Trainer(netD=netD, netG=netG, optD=optD, optG=optG, n_dis=args.n_dis,
                                    num_steps=args.num_steps, lr_decay=hparams["lr_decay"], dataloader=dataloader,
-                                   log_dir=args.log_dir, device=device)
+                                   log_dir=args.log_dir, device=device, amp=amp, ema_decay=args.ema_decay,
+                                   ema_start=args.ema_start, eval_every=args.eval_every, eval_kwargs=eval_kwargs,
+                                   sync_bn=args.sync_bn, compile=args.compile)
     trainer.train()
     if args.evaluate:
         mmc.metrics.evaluate(metric="fid", log_dir=args.log_dir, netG=netG, dataset=args.dataset,

@@ -1,8 +1,11 @@
 """Runs every family's example script (and the SSGAN tutorial) for one training step at tiny widths
 on the procedurally generated ``fake_data`` set, in-process."""
 import importlib.util
+import json
 import os
 import sys
+
+import subprocess
 
 import pytest
 import torch
@@ -53,3 +56,23 @@ def test_ssgan_tutorial_runs_and_rotates_whole_quarters(tmp_path):
     netG, netD = _run("ssgan_tutorial", tmp_path)
     logits, rot_logits = netD(netG.generate_images(2))
     assert logits.shape == (2, 1) and rot_logits.shape == (2, 4)
+
+
+def test_examples_take_the_trainers_scale_options(tmp_path):
+    _, _ = _run("sngan_example", tmp_path, ("--amp", "bf16", "--ema_decay", "0.99"))
+    assert os.path.isfile(tmp_path / "log" / "checkpoints" / "netG_ema" / "netG_ema_1_steps.pth")
+
+
+def test_ddp_example_under_torchrun_on_two_cpu_processes(tmp_path):
+    repo = os.path.abspath(os.path.join(EXAMPLES, ".."))
+    env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           os.path.join(EXAMPLES, "ddp_example.py"), "--dataset", "synthetic", "--device", "cpu", "--num_steps", "2",
+           "--batch_size", "4", "--n_dis", "1", "--ngf", "16", "--ndf", "16", "--num_workers", "0",
+           "--log_dir", str(tmp_path / "log")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=repo)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    params = json.load(open(tmp_path / "log" / "params.json"))
+    assert params["distributed"]["world_size"] == 2 and params["precision"]["dtype"] == "bfloat16"
+    assert params["ema"]["decay"] == 0.9999
+    assert os.path.isfile(tmp_path / "log" / "checkpoints" / "netG_ema" / "netG_ema_2_steps.pth")

@@ -237,11 +237,10 @@ def _ensure_files(name, folder, required, how_to_get, download, downloader, chec
             note = "The download finished but did not produce these files."
         expected = ", ".join(rel for rel, _ in required)
         absent = "none of them exist" if len(missing) == len(required) else f"missing: {', '.join(missing)}"
-        err = FileNotFoundError(
+        raise FileNotFoundError(
             f"Dataset {name!r}: files not found under {folder!r}. Expected: {expected}; {absent}. "
             f"{note} {how_to_get}"
-        )
-        raise err from failure
+        ) from failure
     if check_integrity not in (True, False, "strict"):
         raise ValueError(f"check_integrity must be True, False or 'strict', got {check_integrity!r}.")
     if check_integrity:

@@ -1,13 +1,17 @@
 """Procedurally generated image dataset that needs no files and no download."""
+from __future__ import annotations
+
+from typing import Tuple, Union
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 #: Shape classes drawn by :class:`SyntheticShapes`; the label is the index in this tuple.
-SHAPE_NAMES = ("disc", "square", "ring", "cross")
+SHAPE_NAMES: Tuple[str, ...] = ("disc", "square", "ring", "cross")
 
 
-class SyntheticShapes(Dataset):
+class SyntheticShapes(Dataset[Tuple[torch.Tensor, int]]):
     """Deterministic images of one soft coloured shape on a smooth gradient background.
 
     Every image is rendered on demand from a generator seeded by ``(seed, index)``, so
@@ -26,7 +30,7 @@ class SyntheticShapes(Dataset):
 
     num_classes = len(SHAPE_NAMES)
 
-    def __init__(self, size=10000, image_size=32, seed=0):
+    def __init__(self, size: int = 10000, image_size: int = 32, seed: int = 0) -> None:
         for arg, value, low in (("size", size, 1), ("image_size", image_size, 4), ("seed", seed, 0)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"SyntheticShapes: {arg} must be an int >= {low}, got {value!r}.")
@@ -36,14 +40,14 @@ class SyntheticShapes(Dataset):
         coords = (torch.arange(self.image_size, dtype=torch.float32) + 0.5) / self.image_size * 2 - 1
         self._yy, self._xx = torch.meshgrid(coords, coords, indexing="ij")  # each (H, W) in (-1, 1)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.size
 
-    def _generator(self, index):
+    def _generator(self, index: int) -> torch.Generator:
         state = np.random.SeedSequence([self.seed, index]).generate_state(2, dtype=np.uint32)
         return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Union[int, torch.Tensor]) -> Tuple[torch.Tensor, int]:
         if isinstance(index, torch.Tensor):
             index = int(index)
         if index < 0:
@@ -80,5 +84,5 @@ class SyntheticShapes(Dataset):
         image = background * (1 - mask) + colour[:, None, None] * mask  # (3, H, W) in [0, 1]
         return (image * 2 - 1).clamp_(-1, 1), label
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SyntheticShapes(size={self.size}, image_size={self.image_size}, seed={self.seed})"

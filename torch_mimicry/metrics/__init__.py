@@ -30,7 +30,7 @@ from torch_mimicry.metrics.compute_is import inception_score
 
 # ``import torch_mimicry.metrics.inception_score.inception_score_utils as m`` looks the submodule
 # up as an attribute of what ``metrics.inception_score`` names: the function.
-inception_score.inception_score_utils = _inception_score_package.inception_score_utils
+setattr(inception_score, "inception_score_utils", _inception_score_package.inception_score_utils)
 
 __all__ = [
     "METRICS", "available_steps", "evaluate", "feature_statistics", "fid_from_features", "fid_from_stats",

@@ -9,6 +9,7 @@ default, ``backend='tf'`` for the original graph). A statistics file of 0.1.16 (
 """
 import os
 import time
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from torch_mimicry.metrics.inception_model import inception_utils
 __all__ = ["fid_score", "compute_real_dist_stats", "compute_gen_dist_stats", "get_dataset_images"]
 
 
-def _original_stats(path):
+def _original_stats(path: Any) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """``(mu, sigma)`` from a 0.1.16 / TTUR statistics file, or None (absent or another format)."""
     if path is None:
         return None
@@ -38,16 +39,18 @@ def _original_stats(path):
     return None
 
 
-def _save_npz(path, **arrays):
+def _save_npz(path: str, **arrays: np.ndarray) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
+    # numpy's stub gives **kwds the type of its allow_pickle keyword
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
     os.replace(tmp, path)
 
 
-def compute_real_dist_stats(num_samples, sess, batch_size, dataset=None, stats_file=None, seed=0, verbose=True,
-                            log_dir="./log", **kwargs):
+def compute_real_dist_stats(num_samples: int, sess: Any, batch_size: int, dataset: Any = None,
+                            stats_file: Optional[str] = None, seed: int = 0, verbose: bool = True,
+                            log_dir: str = "./log", **kwargs: Any) -> Tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the Inception features of ``num_samples`` real images.
 
     Loads ``stats_file`` (keys ``mu``, ``sigma``) when it exists; otherwise samples the images
@@ -74,8 +77,8 @@ def compute_real_dist_stats(num_samples, sess, batch_size, dataset=None, stats_f
     return mu, sigma
 
 
-def compute_gen_dist_stats(netG, num_samples, sess, device, seed, batch_size, print_every=20, verbose=True,
-                           **kwargs):
+def compute_gen_dist_stats(netG: Any, num_samples: int, sess: Any, device: Any, seed: int, batch_size: int,
+                           print_every: int = 20, verbose: bool = True, **kwargs: Any) -> Tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the Inception features of ``num_samples`` images of ``netG``
     (generated in eval mode, batch ``b`` seeded from ``seed`` and ``b``). ``sess`` and
     ``print_every`` are not used; ``**kwargs`` (``weights``, ``backend``) reach the network.
@@ -89,8 +92,9 @@ def compute_gen_dist_stats(netG, num_samples, sess, device, seed, batch_size, pr
     return feature_statistics(pool3)
 
 
-def fid_score(num_real_samples, num_fake_samples, netG, dataset, seed=0, device=None, batch_size=50, verbose=True,
-              stats_file=None, log_dir="./log", **kwargs):
+def fid_score(num_real_samples: int, num_fake_samples: int, netG: Any, dataset: Any, seed: int = 0, device: Any = None,
+              batch_size: int = 50, verbose: bool = True, stats_file: Optional[str] = None, log_dir: str = "./log",
+              **kwargs: Any) -> float:
     """FID of generator ``netG`` against ``dataset`` (signature of torch-mimicry 0.1.16).
 
     Args:

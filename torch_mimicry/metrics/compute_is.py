@@ -1,11 +1,14 @@
 """Inception Score of a generator (or of images) with the signature of torch-mimicry 0.1.16."""
+from typing import Any, Tuple
+
 from torch_mimicry.metrics.evaluation import score_generator, score_images
 
 __all__ = ["inception_score"]
 
 
-def inception_score(num_samples, netG, device=None, batch_size=50, splits=10, log_dir="./log", seed=0,
-                    print_every=20, verbose=True, **kwargs):
+def inception_score(num_samples: Any, netG: Any, device: Any = None, batch_size: int = 50, splits: int = 10,
+                    log_dir: str = "./log", seed: int = 0, print_every: int = 20, verbose: bool = True,
+                    **kwargs: Any) -> Tuple[float, float]:
     """Inception Score of a generator or of given images.
 
     Args:

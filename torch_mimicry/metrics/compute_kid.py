@@ -4,6 +4,7 @@ how this library computes them). A features file of 0.1.16 (``.npz`` with ``feat
 ``feat_file`` is used as the real features, as there."""
 import os
 import time
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from torch_mimicry.metrics.kid import kid_from_features
 __all__ = ["kid_score", "compute_real_dist_feat", "compute_gen_dist_feat", "get_dataset_images"]
 
 
-def _original_features(path):
+def _original_features(path: Any) -> Optional[np.ndarray]:
     """Real features ``[N, D]`` from a 0.1.16 features file, or None (absent or another format)."""
     if path is None:
         return None
@@ -34,8 +35,9 @@ def _original_features(path):
     return None
 
 
-def compute_real_dist_feat(num_samples, sess, dataset, batch_size, seed=0, verbose=True, feat_file=None,
-                           log_dir="./log", **kwargs):
+def compute_real_dist_feat(num_samples: int, sess: Any, dataset: Any, batch_size: int, seed: int = 0,
+                           verbose: bool = True, feat_file: Optional[str] = None, log_dir: str = "./log",
+                           **kwargs: Any) -> np.ndarray:
     """Inception features of ``num_samples`` real images.
 
     Loads ``feat_file`` (key ``feat``) when it exists; otherwise samples the images with
@@ -60,8 +62,8 @@ def compute_real_dist_feat(num_samples, sess, dataset, batch_size, seed=0, verbo
     return feat
 
 
-def compute_gen_dist_feat(netG, num_samples, sess, device, seed, batch_size, print_every=20, verbose=True,
-                          **kwargs):
+def compute_gen_dist_feat(netG: Any, num_samples: int, sess: Any, device: Any, seed: int, batch_size: int,
+                          print_every: int = 20, verbose: bool = True, **kwargs: Any) -> np.ndarray:
     """Inception features ``[num_samples, 2048]`` (float64 numpy) of images of ``netG``
     (generated in eval mode, batch ``b`` seeded from ``seed`` and ``b``). ``sess`` and
     ``print_every`` are not used; ``**kwargs`` (``weights``, ``backend``) reach the network."""
@@ -71,8 +73,9 @@ def compute_gen_dist_feat(netG, num_samples, sess, device, seed, batch_size, pri
     return pool3.numpy()
 
 
-def kid_score(num_samples, netG, dataset, seed=0, device=None, num_subsets=10, batch_size=50, verbose=True,
-              feat_file=None, log_dir="./log", **kwargs):
+def kid_score(num_samples: int, netG: Any, dataset: Any, seed: int = 0, device: Any = None, num_subsets: int = 10,
+              batch_size: int = 50, verbose: bool = True, feat_file: Optional[str] = None, log_dir: str = "./log",
+              **kwargs: Any) -> Tuple[float, float]:
     """KID of generator ``netG`` against ``dataset`` (signature of torch-mimicry 0.1.16).
 
     Uses ``num_samples`` real and ``num_samples`` generated images and ``num_subsets`` subsets

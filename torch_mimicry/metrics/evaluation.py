@@ -247,16 +247,22 @@ def score_images(images, num_samples=None, device=None, batch_size=50, splits=10
 _CKPT_RE = re.compile(r"^netG_(\d+)_steps\.pth$")
 
 
-def available_steps(log_dir):
-    """Sorted steps of the generator checkpoints ``<log_dir>/checkpoints/netG/netG_<step>_steps.pth``."""
-    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", "netG")
+#: Checkpoint folder of the EMA generator written by ``Trainer(ema_decay=...)``.
+EMA_NAME = "netG_ema"
+
+
+def available_steps(log_dir, name="netG"):
+    """Sorted steps of the checkpoints ``<log_dir>/checkpoints/<name>/<name>_<step>_steps.pth``
+    (``name`` ``'netG'`` or ``'netG_ema'``)."""
+    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", name)
     if not os.path.isdir(ckpt_dir):
         return []
-    return sorted(int(m.group(1)) for m in map(_CKPT_RE.match, os.listdir(ckpt_dir)) if m)
+    pattern = _CKPT_RE if name == "netG" else re.compile(rf"^{re.escape(name)}_(\d+)_steps\.pth$")
+    return sorted(int(m.group(1)) for m in map(pattern.match, os.listdir(ckpt_dir)) if m)
 
 
-def _requested_steps(log_dir, evaluate_range, evaluate_step):
-    found = available_steps(log_dir)
+def _requested_steps(log_dir, evaluate_range, evaluate_step, name="netG"):
+    found = available_steps(log_dir, name)
     if evaluate_range is not None and evaluate_step is not None:
         raise ValueError("Give only one of evaluate_step and evaluate_range.")
     if evaluate_range is not None:
@@ -271,18 +277,18 @@ def _requested_steps(log_dir, evaluate_range, evaluate_step):
     else:
         steps = found
         if not steps:
-            raise FileNotFoundError(f"No generator checkpoints (netG_<step>_steps.pth) in "
-                                    f"{os.path.join(os.fspath(log_dir), 'checkpoints', 'netG')!r}.")
+            raise FileNotFoundError(f"No generator checkpoints ({name}_<step>_steps.pth) in "
+                                    f"{os.path.join(os.fspath(log_dir), 'checkpoints', name)!r}.")
     missing = [s for s in steps if s not in found]
     if missing:
         raise FileNotFoundError(
             f"No generator checkpoint for step(s) {missing} in "
-            f"{os.path.join(os.fspath(log_dir), 'checkpoints', 'netG')!r}; available steps: {found or 'none'}.")
+            f"{os.path.join(os.fspath(log_dir), 'checkpoints', name)!r}; available steps: {found or 'none'}.")
     return steps
 
 
 def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num_runs=3, start_seed=0,
-             overwrite=False, write_to_json=True, device=None, **kwargs):
+             overwrite=False, write_to_json=True, device=None, use_ema=None, **kwargs):
     """Scores generator checkpoints over several seeds, recording the results.
 
     Args:
@@ -295,6 +301,9 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
         overwrite (bool): recompute even when a record with the same protocol exists.
         write_to_json (bool): read and write ``<log_dir>/metrics/<metric>.json``.
         device: device of the generator and of the feature extractor (default: netG's).
+        use_ema (bool): score the EMA generator's checkpoints (``checkpoints/netG_ema/``, written
+            by ``Trainer(ema_decay=...)``) instead of the generator's. Default: the EMA ones when
+            the run has them. The choice is recorded in the protocol (``generator: 'ema'``).
         **kwargs: per metric
 
             - FID: ``num_real_samples``, ``num_fake_samples`` (required; ``num_samples``
@@ -321,17 +330,25 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
     kwargs.pop("log_dir", None)
     if metric not in METRICS:
         raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
-    steps = _requested_steps(log_dir, evaluate_range, evaluate_step)
+    if use_ema is None:
+        use_ema = bool(available_steps(log_dir, EMA_NAME))
+    elif use_ema and not available_steps(log_dir, EMA_NAME):
+        raise FileNotFoundError(f"use_ema=True but {os.path.join(os.fspath(log_dir), 'checkpoints', EMA_NAME)!r} "
+                                "holds no EMA generator checkpoints (train with Trainer(ema_decay=...)).")
+    ckpt_name = EMA_NAME if use_ema else "netG"
+    steps = _requested_steps(log_dir, evaluate_range, evaluate_step, ckpt_name)
     job = _Job(metric, kwargs)
     num_runs = int(num_runs)
     if num_runs < 1:
         raise ValueError(f"num_runs must be >= 1; got {num_runs}.")
     seeds = list(range(int(start_seed), int(start_seed) + num_runs))
     protocol = job.protocol()
+    if use_ema:
+        protocol["generator"] = "ema"
     path = records.records_path(log_dir, metric)
     rank, _ = distributed.rank_and_world_size()
     recs = distributed.broadcast_object(records.load_records(path) if write_to_json and rank == 0 else [])
-    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", "netG")
+    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", ckpt_name)
     name = _NAMES[metric]
     results = {}
     for step in steps:
@@ -341,7 +358,7 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
         if not todo:
             _log(f"{name} at step {step} served from {path}.", job.verbose)
         else:
-            netG.restore_checkpoint(os.path.join(ckpt_dir, f"netG_{step}_steps.pth"), optimizer=None)
+            netG.restore_checkpoint(os.path.join(ckpt_dir, f"{ckpt_name}_{step}_steps.pth"), optimizer=None)
             for seed in todo:
                 start = time.time()
                 stored[seed] = float(job.score(netG, seed, device)[0])
@@ -354,6 +371,6 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
                 records.save_record(path, new)
                 recs = [r for r in recs if r is not rec] + [new]
         results[step] = [stored[s] for s in seeds]
-        _log(f"{name} (step {step}): {np.mean(results[step]):.6g} ± {np.std(results[step]):.4g} "
-             f"over seeds {seeds} [{job.describe()}]", job.verbose)
+        _log(f"{name} (step {step}{', EMA generator' if use_ema else ''}): {np.mean(results[step]):.6g} ± "
+             f"{np.std(results[step]):.4g} over seeds {seeds} [{job.describe()}]", job.verbose)
     return results

@@ -11,14 +11,19 @@ output with the mean output of the other kind, so their generator loss needs the
 discriminator's output on real data too; like the paper's reference code they average the
 real and fake terms (divide by 2).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional, Tuple
+
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
-LOSS_TYPES = ("gan", "ns", "hinge", "wasserstein", "lsgan", "rasgan", "ralsgan", "rahinge")
-RELATIVISTIC_LOSS_TYPES = ("rasgan", "ralsgan", "rahinge")
+LOSS_TYPES: Tuple[str, ...] = ("gan", "ns", "hinge", "wasserstein", "lsgan", "rasgan", "ralsgan", "rahinge")
+RELATIVISTIC_LOSS_TYPES: Tuple[str, ...] = ("rasgan", "ralsgan", "rahinge")
 
 
-def check_loss_type(loss_type):
+def check_loss_type(loss_type: str) -> str:
     """Raises a ValueError naming the valid choices when ``loss_type`` is not one of them."""
     if loss_type not in LOSS_TYPES:
         raise ValueError(f"Unknown loss_type {loss_type!r}: expected one of {', '.join(LOSS_TYPES)}.")
@@ -30,7 +35,8 @@ def check_loss_type(loss_type):
 # written for it keep working. The library itself passes them by keyword.
 
 
-def minimax_loss_dis(output_fake, output_real, real_label_val=1.0, fake_label_val=0.0, **kwargs):
+def minimax_loss_dis(output_fake: Tensor, output_real: Tensor, real_label_val: float = 1.0,
+                     fake_label_val: float = 0.0, **kwargs: Any) -> Tensor:
     """-log D(x) - log(1 - D(G(z))): binary cross-entropy on logits.
 
     ``**kwargs`` go to ``F.binary_cross_entropy_with_logits`` (e.g. ``reduction``).
@@ -40,7 +46,7 @@ def minimax_loss_dis(output_fake, output_real, real_label_val=1.0, fake_label_va
     return real + fake
 
 
-def minimax_loss_gen(output_fake, real_label_val=1.0, **kwargs):
+def minimax_loss_gen(output_fake: Tensor, real_label_val: float = 1.0, **kwargs: Any) -> Tensor:
     """Binary cross-entropy of the fake logits against the real label: -log D(G(z)).
 
     The generator loss of ``loss_type='gan'``, as in torch-mimicry 0.1.16 (the form of the
@@ -50,47 +56,47 @@ def minimax_loss_gen(output_fake, real_label_val=1.0, **kwargs):
     return F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, real_label_val), **kwargs)
 
 
-def ns_loss_gen(output_fake, real_label_val=1.0):
+def ns_loss_gen(output_fake: Tensor, real_label_val: float = 1.0) -> Tensor:
     """-log D(G(z)), the non-saturating generator loss."""
     return F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, real_label_val))
 
 
-def hinge_loss_dis(output_fake, output_real):
+def hinge_loss_dis(output_fake: Tensor, output_real: Tensor) -> Tensor:
     """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
     return F.relu(1.0 - output_real).mean() + F.relu(1.0 + output_fake).mean()
 
 
-def hinge_loss_gen(output_fake):
+def hinge_loss_gen(output_fake: Tensor) -> Tensor:
     """-E[D(G(z))]."""
     return -output_fake.mean()
 
 
-def wasserstein_loss_dis(output_real, output_fake):
+def wasserstein_loss_dis(output_real: Tensor, output_fake: Tensor) -> Tensor:
     """E[D(G(z))] - E[D(x)], the critic loss of WGAN."""
     return output_fake.mean() - output_real.mean()
 
 
-def wasserstein_loss_gen(output_fake):
+def wasserstein_loss_gen(output_fake: Tensor) -> Tensor:
     """-E[D(G(z))]."""
     return -output_fake.mean()
 
 
-def ls_loss_dis(output_real, output_fake):
+def ls_loss_dis(output_real: Tensor, output_fake: Tensor) -> Tensor:
     """0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(z))^2] (LSGAN with targets 0 and 1)."""
     return 0.5 * ((output_real - 1.0) ** 2).mean() + 0.5 * (output_fake ** 2).mean()
 
 
-def ls_loss_gen(output_fake):
+def ls_loss_gen(output_fake: Tensor) -> Tensor:
     """0.5 E[(D(G(z)) - 1)^2]."""
     return 0.5 * ((output_fake - 1.0) ** 2).mean()
 
 
-def _relativistic(output_a, output_b):
+def _relativistic(output_a: Tensor, output_b: Tensor) -> Tuple[Tensor, Tensor]:
     """Outputs of ``a`` relative to the mean output of ``b``, and vice versa."""
     return output_a - output_b.mean(), output_b - output_a.mean()
 
 
-def rasgan_loss(output_a, output_b):
+def rasgan_loss(output_a: Tensor, output_b: Tensor) -> Tensor:
     """Relativistic average standard GAN loss for the side that wants ``a`` judged real and
     ``b`` fake: (BCE(a - E[b], 1) + BCE(b - E[a], 0)) / 2. The discriminator's loss is
     ``rasgan_loss(real, fake)``, the generator's ``rasgan_loss(fake, real)``."""
@@ -99,27 +105,27 @@ def rasgan_loss(output_a, output_b):
                   + F.binary_cross_entropy_with_logits(rel_b, torch.zeros_like(rel_b)))
 
 
-def ralsgan_loss(output_a, output_b):
+def ralsgan_loss(output_a: Tensor, output_b: Tensor) -> Tensor:
     """Relativistic average least-squares loss: (E[(a - E[b] - 1)^2] + E[(b - E[a] + 1)^2]) / 2."""
     rel_a, rel_b = _relativistic(output_a, output_b)
     return 0.5 * (((rel_a - 1.0) ** 2).mean() + ((rel_b + 1.0) ** 2).mean())
 
 
-def rahinge_loss(output_a, output_b):
+def rahinge_loss(output_a: Tensor, output_b: Tensor) -> Tensor:
     """Relativistic average hinge loss: (E[max(0, 1 - (a - E[b]))] + E[max(0, 1 + (b - E[a]))]) / 2."""
     rel_a, rel_b = _relativistic(output_a, output_b)
     return 0.5 * (F.relu(1.0 - rel_a).mean() + F.relu(1.0 + rel_b).mean())
 
 
-_RELATIVISTIC = {"rasgan": rasgan_loss, "ralsgan": ralsgan_loss, "rahinge": rahinge_loss}
+_RELATIVISTIC: Dict[str, Callable[[Tensor, Tensor], Tensor]] = {"rasgan": rasgan_loss, "ralsgan": ralsgan_loss, "rahinge": rahinge_loss}
 
 
-def is_relativistic(loss_type):
+def is_relativistic(loss_type: str) -> bool:
     """True when the generator loss of ``loss_type`` needs the discriminator's output on real data."""
     return loss_type in RELATIVISTIC_LOSS_TYPES
 
 
-def discriminator_loss(loss_type, output_real, output_fake):
+def discriminator_loss(loss_type: str, output_real: Tensor, output_fake: Tensor) -> Tensor:
     """The discriminator loss of ``loss_type`` on real and fake logits."""
     check_loss_type(loss_type)
     if loss_type in ("gan", "ns"):
@@ -133,7 +139,7 @@ def discriminator_loss(loss_type, output_real, output_fake):
     return _RELATIVISTIC[loss_type](output_real, output_fake)
 
 
-def generator_loss(loss_type, output_fake, output_real=None):
+def generator_loss(loss_type: str, output_fake: Tensor, output_real: Optional[Tensor] = None) -> Tensor:
     """The generator loss of ``loss_type`` on fake logits.
 
     ``output_real`` (the discriminator's logits on a real batch) is required by the

@@ -72,6 +72,10 @@ class GBlock(nn.Module):
         return bn(h, y) if self.num_classes > 0 else bn(h)
 
     def residual(self, x, y=None):
+        """The residual branch, ``[N, C_in, H, W]`` -> ``[N, C_out, 2H, 2W]`` (``H, W`` without upsampling).
+
+        ``y``: class labels ``[N]`` for conditional batch norm (``num_classes > 0`` only).
+        """
         h = self.activation(self._norm(self.b1, x, y))
         if self.upsample:
             h = upsample(h)
@@ -80,6 +84,7 @@ class GBlock(nn.Module):
         return self.c2(h)
 
     def shortcut(self, x):
+        """The shortcut branch: identity, or upsampling and a 1x1 convolution when the shape changes."""
         if not self.learnable_sc:
             return x
         # A 1x1 convolution commutes with bilinear upsampling (its weights sum to 1):
@@ -125,12 +130,14 @@ class DBlock(nn.Module):
         _init_residual(self)
 
     def residual(self, x):
+        """The residual branch: ReLU, 3x3 convolution, ReLU, 3x3 convolution (pooled when downsampling)."""
         # Not in place: ``x`` is also the shortcut's input.
         h = self.c1(F.relu(x))
         h = self.activation(h)
         return self.c2(h, pool=True) if self.downsample else self.c2(h)
 
     def shortcut(self, x):
+        """The shortcut branch: identity, or 2x2 average pooling (when downsampling) and a 1x1 convolution."""
         if not self.learnable_sc:
             return x
         # A 1x1 convolution commutes with average pooling: pool first, 4x fewer operations.
@@ -158,9 +165,11 @@ class DBlockOptimized(nn.Module):
         _init_residual(self)
 
     def residual(self, x):
+        """The residual branch: 3x3 convolution, ReLU, 3x3 convolution with 2x2 average pooling."""
         return self.c2(self.activation(self.c1(x)), pool=True)  # conv3x3 + avgpool in one
 
     def shortcut(self, x):
+        """The shortcut branch: 2x2 average pooling, then a 1x1 convolution."""
         return self.c_sc(downsample(x))
 
     def forward(self, x):

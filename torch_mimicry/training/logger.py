@@ -1,6 +1,5 @@
 """Logger: console lines, TensorBoard scalars and image grids (also saved as PNG files)."""
 import os
-import time
 
 import torch
 import torchvision.utils as vutils
@@ -62,7 +61,8 @@ class Logger:
 
     @property
     def num_epochs(self):
-        """Epochs the whole run spans (an int, as 0.1.16's attribute of that name)."""
+        """Epochs (passes over the dataloader) that ``num_steps`` generator steps span: an int, as
+        0.1.16's attribute of that name."""
         return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
 
     def print_log(self, global_step, log_data, time_taken, steps_left=None):
@@ -113,24 +113,35 @@ class Logger:
         return noise
 
     @torch.no_grad()
-    def vis_images(self, netG, global_step, num_images=64):
+    def vis_images(self, netG, global_step, num_images=64, fixed_netG=None):
         """Saves grids of ``num_images`` random and fixed-noise samples (TensorBoard and PNG), in
-        eval mode. The generator's mode and the global RNG are restored afterwards, so
-        visualising does not change training.
+        eval mode.
+
+        Args:
+            netG: the generator of the random-noise grid (and of the fixed-noise grid unless
+                ``fixed_netG`` is given).
+            global_step (int): the step in the file names and TensorBoard.
+            num_images (int): images per grid (64, as in 0.1.16).
+            fixed_netG: the generator of the fixed-noise grid, e.g. the EMA generator.
+
+        The generators' modes and the global RNG are restored afterwards, so visualising does
+        not change training.
         """
         num_images = int(num_images)
         if num_images < 1:
             raise ValueError(f"num_images must be a positive integer, got {num_images}.")
-        was_training = netG.training
+        fixed_netG = netG if fixed_netG is None else fixed_netG
+        modes = [(net, net.training) for net in (netG, fixed_netG)]
         rng_state = torch.get_rng_state()
         cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
-        netG.eval()
+        for net, _ in modes:
+            net.eval()
         try:
-            device = netG.device
-            fixed = self._generate(netG, self.fixed_noise(netG, num_images).to(device))
-            random = netG.generate_images(num_images, device=device)
+            fixed = self._generate(fixed_netG, self.fixed_noise(fixed_netG, num_images).to(fixed_netG.device))
+            random = netG.generate_images(num_images, device=netG.device)
         finally:
-            netG.train(was_training)
+            for net, was_training in reversed(modes):
+                net.train(was_training)
             torch.set_rng_state(rng_state)
             if cuda_states is not None:
                 torch.cuda.set_rng_state_all(cuda_states)
@@ -149,11 +160,13 @@ class Logger:
         return netG(noise)
 
     def flush(self):
+        """Writes pending TensorBoard events to disk."""
         if self._writer is not None:
             self._writer.flush()
 
     def close(self):
-        """Flushes and closes the TensorBoard writer (a later write opens a new one)."""
+        """Flushes and closes the TensorBoard writer; the logger can be closed more than once (a later
+        write opens a new writer)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None

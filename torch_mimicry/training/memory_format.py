@@ -14,7 +14,10 @@ when every method of both networks that handles their tensors (``forward``, ``tr
 user's is left in the format it was written for. ``channels_last=True`` turns it on for any
 network.
 """
+from typing import Union
+
 import torch
+import torch.nn as nn
 
 __all__ = ["TENSOR_METHODS", "uses_only_library_code", "default_channels_last"]
 
@@ -22,7 +25,7 @@ __all__ = ["TENSOR_METHODS", "uses_only_library_code", "default_channels_last"]
 TENSOR_METHODS = ("forward", "train_step", "generate_images", "generate_images_with_labels")
 
 
-def uses_only_library_code(net):
+def uses_only_library_code(net: nn.Module) -> bool:
     """True when every method of ``TENSOR_METHODS`` that ``net`` has comes from torch_mimicry."""
     cls = type(net)
     for name in TENSOR_METHODS:
@@ -35,6 +38,6 @@ def uses_only_library_code(net):
     return True
 
 
-def default_channels_last(device, netD, netG):
+def default_channels_last(device: Union[str, torch.device], netD: nn.Module, netG: nn.Module) -> bool:
     """The Trainer's ``channels_last=None`` choice for these networks on ``device``."""
     return torch.device(device).type == "cpu" and uses_only_library_code(netD) and uses_only_library_code(netG)

@@ -9,6 +9,7 @@ hyperparameters must be the same; ``num_steps``, ``save_steps`` and the folder's
 change. The file is then rewritten in this library's format.
 """
 import re
+from typing import Any, Dict, List, Mapping, Tuple
 
 __all__ = ["is_original_params", "original_params_changes"]
 
@@ -17,25 +18,25 @@ _OPTIMIZER_KEYS = ("lr", "betas", "eps", "weight_decay", "amsgrad", "momentum", 
                    "centered")
 
 
-def is_original_params(saved):
+def is_original_params(saved: Any) -> bool:
     """True for the ``params.json`` content of a run started by torch-mimicry 0.1.16."""
     return isinstance(saved, dict) and isinstance(saved.get("optD"), str) and "netD" not in saved
 
 
-def _optimizer_repr_fields(text):
+def _optimizer_repr_fields(text: str) -> Tuple[str, Dict[str, str]]:
     """``(class name, {key: value string})`` from an optimizer's ``repr``."""
     name = text.split("(", 1)[0].strip()
     fields = dict(re.findall(r"^\s+(\w+): (.*)$", text, flags=re.M))
     return name, fields
 
 
-def original_params_changes(saved, params, optD, optG):
+def original_params_changes(saved: Mapping[str, Any], params: Mapping[str, Any]) -> List[str]:
     """Descriptions of the settings that differ from those recorded by 0.1.16 (empty if none).
 
     Args:
         saved (dict): the 0.1.16 ``params.json`` content.
-        params (dict): the Trainer's hyperparameters (``Trainer.params``).
-        optD, optG (Optimizer): the run's optimizers.
+        params (dict): the Trainer's hyperparameters (``Trainer.params``; optimizers as
+            ``{'class', 'lr', 'betas', ...}``).
     """
     changes = []
     for key in ("batch_size", "n_dis"):
@@ -44,15 +45,15 @@ def original_params_changes(saved, params, optD, optG):
     old_decay = None if saved.get("lr_decay") in (None, "None") else saved.get("lr_decay")
     if "lr_decay" in saved and old_decay != params.get("lr_decay"):
         changes.append(f"'lr_decay' was {saved['lr_decay']!r} in the saved run and is {params.get('lr_decay')!r} now")
-    for key, opt in (("optD", optD), ("optG", optG)):
+    for key in ("optD", "optG"):
         name, fields = _optimizer_repr_fields(saved.get(key, ""))
-        if name and name != type(opt).__name__:
-            changes.append(f"'{key}' was {name} in the saved run and is {type(opt).__name__} now")
+        now = params.get(key) or {}
+        if name and name != now.get("class"):
+            changes.append(f"'{key}' was {name} in the saved run and is {now.get('class')} now")
             continue
-        group = opt.param_groups[0]
         for field in _OPTIMIZER_KEYS:
-            if field in fields and field in group:
-                now = group.get("initial_lr", group["lr"]) if field == "lr" else group[field]
-                if fields[field] != str(now):
-                    changes.append(f"'{key}.{field}' was {fields[field]} in the saved run and is {now} now")
+            if field in fields and field in now:
+                value = tuple(now[field]) if isinstance(now[field], list) else now[field]
+                if fields[field] != str(value):
+                    changes.append(f"'{key}.{field}' was {fields[field]} in the saved run and is {value} now")
     return changes

@@ -1,35 +1,36 @@
-"""Trainer: assembles networks, optimizers and data, and runs the GAN training loop."""
-import json
+"""Trainer: assembles networks, optimizers, data and the training components, and runs the loop.
+
+The loop itself is short: ``n_dis`` discriminator steps, then one generator step, then logging
+and checkpoints. Everything else is a component with one job and its own state
+(:mod:`torch_mimicry.training.components`): distributed data parallel
+(:mod:`~torch_mimicry.training.distributed`), mixed precision
+(:mod:`~torch_mimicry.training.precision`), the EMA generator (:mod:`~torch_mimicry.training.ema`)
+and evaluation during training (:mod:`~torch_mimicry.training.evaluator`).
+"""
+import contextlib
+import inspect
 import os
-import random
 import signal
 import threading
 import time
 import warnings
 
-import numpy as np
 import torch
 
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.training import checkpoints as ckpt_layout
-from torch_mimicry.training import original_runs
+from torch_mimicry.training import hparams
+from torch_mimicry.training.data import BatchStream, shard_dataloader
+from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
+from torch_mimicry.training.ema import EMAGenerator, check_ema_args
+from torch_mimicry.training.evaluator import PeriodicEvaluator
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.memory_format import default_channels_last
 from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.training.precision import MixedPrecision, resolve_amp
+from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
 from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save
-
-PARAMS_FILE = "params.json"
-
-# Hyperparameters that may change when a run is resumed (a researcher extends a run or
-# changes how often it logs); every other recorded hyperparameter must match.
-MUTABLE_HPARAMS = ("num_steps", "print_steps", "vis_steps", "log_steps", "save_steps", "flush_secs",
-                   "keep_last", "device", "channels_last")
-
-_OPTIMIZER_KEYS = ("betas", "eps", "weight_decay", "momentum", "dampening", "nesterov", "amsgrad", "alpha",
-                   "centered")
-_NETWORK_KEYS = ("nz", "ngf", "ndf", "bottom_width", "loss_type", "num_classes")
-
 
 class _frozen:
     """Context manager that turns off ``requires_grad`` of a module's trainable parameters.
@@ -64,27 +65,31 @@ def _check_interval(name, value):
         _check_positive_int(name, value)
 
 
-def _json_value(value):
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+def _accepts_keyword(fn, name):
+    """True when calling ``fn`` with keyword ``name`` is allowed (named or ``**kwargs``)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_KEYWORD or p.name == name for p in params)
 
 
-def _flatten(params, prefix=""):
-    """``{'optD': {'lr': 1}}`` -> ``{'optD.lr': 1}``."""
-    flat = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+def _compile_networks(nets, options):
+    """``module.compile(**options)`` (``torch.compile`` in place) for each network; False with a
+    warning where this Python / platform cannot compile."""
+    try:
+        import torch._dynamo as dynamo
+        supported = dynamo.is_dynamo_supported()
+    except Exception:  # noqa: BLE001  (no dynamo at all)
+        supported = False
+    if not supported or not hasattr(torch.nn.Module, "compile"):
+        warnings.warn("compile=True: torch.compile is not supported with this Python or PyTorch build; training "
+                      "runs without it.")
+        return False
+    dynamo.config.suppress_errors = True  # a graph that fails to compile runs eagerly instead
+    for net in nets:
+        net.compile(**options)
+    return True
 
 
 class Trainer:
@@ -94,24 +99,27 @@ class Trainer:
     Ctrl-C / SIGTERM) the run writes ``log_dir/checkpoints/{netD,netG,trainer}/..._<step>_steps.pth``
     atomically; ``log_dir/params.json`` records the hyperparameters. Calling ``train()`` on a
     log_dir that holds checkpoints resumes from the latest complete one, exactly where it
-    stopped (optimizer, learning-rate schedule, RNG and data position are restored).
+    stopped (optimizer, learning-rate schedule, RNG, data position and every component's state).
 
     Args:
         netD, netG (BaseModel): discriminator and generator with ``train_step`` methods.
         optD, optG (Optimizer): their optimizers.
-        dataloader (DataLoader): yields ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
+        dataloader (DataLoader): yields ``(images [N, 3, H, W] in [-1, 1], labels [N])``; under
+            distributed training it is sharded across the ranks and ``N`` is per process.
         num_steps (int): generator steps to train for.
         log_dir (str): folder of checkpoints, TensorBoard logs and images.
         n_dis (int): discriminator steps per generator step.
         lr_decay (str): ``None`` or ``'linear'`` (to 0 at ``num_steps``).
-        device (torch.device): where to train; default the generator's device, or
-            ``cuda:0`` when the networks are on the CPU and CUDA is available (as in 0.1.16).
+        device (torch.device): where to train; default the generator's device, or ``cuda:0``
+            when the networks are on the CPU and CUDA is available (as in 0.1.16). Under
+            distributed training on CUDA each process uses ``cuda:LOCAL_RANK``.
         netG_ckpt_file, netD_ckpt_file (str): resume from these files instead of the latest.
         print_steps, vis_steps, log_steps, save_steps (int): intervals, in generator steps,
             of console lines, image grids, TensorBoard scalars and checkpoints;
             ``float('inf')`` means never (checkpoints are still written at the end).
         flush_secs (int): TensorBoard flush interval.
-        seed (int): seeds torch, numpy and random at the start of a new run.
+        seed (int): seeds torch, numpy and random at the start of a new run (rank ``r`` of a
+            distributed run uses ``seed + r``).
         keep_last (int): keep only the latest ``keep_last`` checkpoints (default all).
         channels_last (bool): store both networks' weights and the real batches in the
             channels-last memory format (NHWC), which makes convolutions faster on CPUs (about
@@ -123,6 +131,24 @@ class Trainer:
             layout; see ``torch_mimicry.training.memory_format``). The networks are converted
             in place (``False`` leaves their format as it is); checkpoints load into networks
             of either format.
+        amp (bool or str): mixed precision: ``False`` (float32), ``True`` (float16 with a
+            gradient scaler on CUDA, bfloat16 on the CPU), ``'fp16'`` or ``'bf16'``
+            (:mod:`torch_mimicry.training.precision`). May change when a run resumes.
+        ema_decay (float): keep an exponential moving average of the generator with this decay
+            (e.g. 0.9999), saved as ``checkpoints/netG_ema/``; None (default) keeps none.
+        ema_start (int): generator steps during which the average just copies the generator.
+        eval_every (int): score the (EMA) generator every ``eval_every`` steps and keep the best
+            checkpoint in ``checkpoints/best/`` (:mod:`torch_mimicry.training.evaluator`).
+        eval_metric (str): ``'fid'`` (default), ``'kid'`` or ``'inception_score'``.
+        eval_kwargs (dict): the metric's arguments, as for :func:`torch_mimicry.metrics.evaluate`.
+        compile (bool or dict): run both networks through ``torch.compile`` (a dict: its
+            options, e.g. ``{'mode': 'max-autotune'}``); falls back with a warning where
+            unsupported. May change when a run resumes.
+        sync_bn (bool): under distributed training, convert BatchNorm layers to SyncBatchNorm.
+        components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
+
+    Distributed training starts when a ``torch.distributed`` process group is initialised or the
+    script runs under ``torchrun`` (:mod:`torch_mimicry.training.distributed`).
 
     After construction ``log_dir`` exists, and ``netG_ckpt_dir`` / ``netD_ckpt_dir`` name the
     checkpoint folders (those of the given checkpoint files, if any), ``scheduler`` the
@@ -131,7 +157,9 @@ class Trainer:
 
     def __init__(self, netD, netG, optD, optG, dataloader, num_steps, log_dir="./log", n_dis=1, lr_decay=None,
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
-                 log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None):
+                 log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
+                 amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
+                 compile=False, sync_bn=False, components=None):
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -151,6 +179,13 @@ class Trainer:
             lr_decay = None
         if lr_decay not in (None, "linear"):
             raise ValueError(f"Unknown lr_decay {lr_decay!r}: expected None or 'linear'.")
+        check_ema_args(ema_decay, ema_start)
+        resolve_amp(amp, "cpu")
+        extra = list(components or [])
+        for component in extra:
+            if not hasattr(component, "step_context") or not getattr(component, "name", None):
+                raise TypeError(f"components must be TrainerComponent objects with a name; got "
+                                f"{type(component).__name__}.")
         try:
             num_batches = len(dataloader)
         except TypeError:
@@ -165,18 +200,30 @@ class Trainer:
             raise ValueError("Give both netG_ckpt_file and netD_ckpt_file to resume from files, or neither.")
 
         self.netD, self.netG, self.optD, self.optG = netD, netG, optD, optG
-        self.dataloader = dataloader
         self.num_steps = num_steps
         self.log_dir = os.fspath(log_dir)
         self.n_dis = n_dis
         self.lr_decay = lr_decay
-        self.device = torch.device(device) if device is not None else self._model_device()
         self.netG_ckpt_file, self.netD_ckpt_file = netG_ckpt_file, netD_ckpt_file
         self.print_steps, self.vis_steps, self.log_steps = print_steps, vis_steps, log_steps
         self.save_steps, self.flush_secs = save_steps, flush_secs
         self.seed = seed
         self.keep_last = keep_last
-        self.num_batches = num_batches
+        if not isinstance(compile, (bool, dict)):
+            raise ValueError(f"compile must be True, False or a dict of torch.compile options; got {compile!r}.")
+        self.compile = compile
+
+        device = torch.device(device) if device is not None else self._model_device()
+        init_process_group_from_environment(device)
+        self.distributed = DistributedTraining(sync_bn=sync_bn)
+        self.rank, self.world_size = self.distributed.rank, self.distributed.world_size
+        self.is_main_process = self.rank == 0
+        self.device = self.distributed.local_device(device)
+
+        self.user_dataloader = dataloader
+        self.dataloader = (shard_dataloader(dataloader, self.rank, self.world_size, seed=seed or 0)
+                           if self.distributed.active else dataloader)
+        self.num_batches = len(self.dataloader) if num_batches is not None else None
 
         self.channels_last = (default_channels_last(self.device, netD, netG) if channels_last is None
                               else bool(channels_last))
@@ -184,6 +231,17 @@ class Trainer:
             net.to(self.device)
             if self.channels_last:
                 net.to(memory_format=torch.channels_last)
+
+        self.precision = MixedPrecision(amp, self.device)
+        self.ema = EMAGenerator(ema_decay, ema_start) if ema_decay is not None else None
+        self.evaluator = PeriodicEvaluator(eval_every, eval_metric, eval_kwargs) if eval_every is not None else None
+        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator) if c is not None]
+        self.components += extra
+        names = [c.name for c in self.components]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Component names must be unique; got {names}.")
+        self.netG_ema = None
+
         self.params = self._hyperparameters()
         self._check_resume_consistency()
 
@@ -192,14 +250,13 @@ class Trainer:
                               else ckpt_layout.checkpoint_dir(self.log_dir, "netG"))
         self.netD_ckpt_dir = (os.path.dirname(os.path.abspath(netD_ckpt_file)) if netD_ckpt_file
                               else ckpt_layout.checkpoint_dir(self.log_dir, "netD"))
-        self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=num_batches or 1,
+        self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=self.num_batches or 1,
                              n_dis=n_dis, flush_secs=flush_secs)
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
         self.global_step = 0
+        self.stream = BatchStream(self.dataloader, world_size=self.world_size)
         self._stop_signal = None
-        self._data_iter = None
-        self._epoch_rng_state = None
-        self._batches_in_epoch = 0
+        self._setup_done = False
 
     # ----------------------------------------------------------------------------------
     # Hyperparameters
@@ -210,124 +267,50 @@ class Trainer:
             break
         return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
 
-    @staticmethod
-    def _optimizer_hparams(opt):
-        group = opt.param_groups[0]
-        hp = {"class": type(opt).__name__, "lr": group.get("initial_lr", group["lr"])}
-        hp.update({k: _json_value(group[k]) for k in _OPTIMIZER_KEYS if k in group})
-        return hp
-
-    @staticmethod
-    def _network_hparams(net):
-        hp = {"class": type(net).__name__, "num_params": sum(p.numel() for p in net.parameters())}
-        hp.update({k: _json_value(getattr(net, k)) for k in _NETWORK_KEYS if hasattr(net, k)})
-        return hp
-
     def _hyperparameters(self):
-        dataset = getattr(self.dataloader, "dataset", None)
-        try:
-            dataset_size = len(dataset) if dataset is not None else None
-        except TypeError:
-            dataset_size = None
-        return {
-            "num_steps": self.num_steps,
-            "n_dis": self.n_dis,
-            "lr_decay": self.lr_decay,
-            "batch_size": getattr(self.dataloader, "batch_size", None),
-            "dataset": type(dataset).__name__ if dataset is not None else None,
-            "dataset_size": dataset_size,
-            "optD": self._optimizer_hparams(self.optD),
-            "optG": self._optimizer_hparams(self.optG),
-            "netD": self._network_hparams(self.netD),
-            "netG": self._network_hparams(self.netG),
-            "seed": self.seed,
-            "print_steps": self.print_steps,
-            "vis_steps": self.vis_steps,
-            "log_steps": self.log_steps,
-            "save_steps": self.save_steps,
-            "flush_secs": self.flush_secs,
-            "keep_last": self.keep_last,
-            "device": str(self.device),
-            "channels_last": self.channels_last,
-        }
+        return hparams.run_hyperparameters(self)
 
     def _params_path(self):
-        return os.path.join(self.log_dir, PARAMS_FILE)
+        return os.path.join(self.log_dir, hparams.PARAMS_FILE)
 
     def _check_resume_consistency(self):
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
-        path = self._params_path()
-        if not os.path.isfile(path):
-            return
-        with open(path) as f:
-            try:
-                saved = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path} is not valid JSON ({e}); restore it or use a new log_dir.") from e
-        if original_runs.is_original_params(saved):  # a run started by torch-mimicry 0.1.16
-            changed = original_runs.original_params_changes(saved, self.params, self.optD, self.optG)
-        else:
-            saved, current = _flatten(saved), _flatten(_json_value(self.params))
-            changed = []
-            for key in sorted(set(saved) | set(current)):
-                if key in MUTABLE_HPARAMS:
-                    continue
-                old, new = saved.get(key), current.get(key)
-                if old != new:
-                    changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
-        if changed:
-            raise ValueError(f"Cannot resume the run in {self.log_dir!r}: hyperparameters changed ("
-                             + "; ".join(changed) + "). Only num_steps and the logging and saving intervals may "
-                             "change when resuming; restore the other values or train in a new log_dir.")
+        hparams.check_resume_consistency(self._params_path(), self.params, self.components, self.log_dir)
 
     # ----------------------------------------------------------------------------------
     # Checkpoints
-    def _rng_state(self):
-        np_state = np.random.get_state()
-        py_state = random.getstate()
-        return {
-            "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else [],
-            "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]),
-                      int(np_state[3]), float(np_state[4])],
-            "python": [py_state[0], list(py_state[1]), py_state[2]],
-        }
+    def _extra_checkpoint_names(self):
+        return tuple(name for c in self.components for name in c.checkpoint_names())
 
-    @staticmethod
-    def _set_rng_state(state):
-        torch.set_rng_state(state["torch"])
-        if state.get("cuda") and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda"])
-        kind, keys, pos, has_gauss, cached = state["numpy"]
-        np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-        version, internal, gauss = state["python"]
-        random.setstate((version, tuple(internal), gauss))
-
-    def _loader_generators(self):
-        gens = [getattr(self.dataloader, "generator", None), getattr(getattr(self.dataloader, "sampler", None),
-                                                                     "generator", None)]
-        return [g for g in gens if isinstance(g, torch.Generator)]
-
-    def _trainer_state(self):
+    def _trainer_state(self, rank_states):
         return {
             "global_step": self.global_step,
-            "rng": self._rng_state(),
-            "epoch_rng": self._epoch_rng_state,
-            "batches_in_epoch": self._batches_in_epoch,
+            "rng": rank_states[0]["rng"],
+            "ranks": rank_states,
+            "data": self.stream.state_dict(),
+            "components": {c.name: c.state_dict() for c in self.components},
         }
 
     def save_checkpoints(self):
-        """Writes netD, netG and trainer state for the current global step, then prunes old ones."""
+        """Writes netD, netG, the components' files and the trainer state of the current global
+        step (rank 0 only; every rank must call it), then prunes old ones."""
         step = self.global_step
-        self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
-                                  name=f"netD_{step}_steps.pth")
-        self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
-                                  name=f"netG_{step}_steps.pth")
-        atomic_torch_save(self._trainer_state(), ckpt_layout.checkpoint_path(self.log_dir, "trainer", step))
-        if self.keep_last is not None:
-            steps, _ = ckpt_layout.candidate_steps(self.log_dir)
-            for old in steps[self.keep_last:]:
-                ckpt_layout.remove_step(self.log_dir, old)
+        rank_states = self.distributed.gather({"rng": get_rng_state(), "epoch_rng": self.stream.state_dict()["epoch_rng"]})
+        if self.is_main_process:
+            self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
+                                      name=f"netD_{step}_steps.pth")
+            self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
+                                      name=f"netG_{step}_steps.pth")
+            for component in self.components:
+                component.save(self, step)
+            atomic_torch_save(self._trainer_state(rank_states),
+                              ckpt_layout.checkpoint_path(self.log_dir, "trainer", step))
+            if self.keep_last is not None:
+                extra = self._extra_checkpoint_names()
+                steps, _ = ckpt_layout.candidate_steps(self.log_dir, extra)
+                for old in steps[self.keep_last:]:
+                    ckpt_layout.remove_step(self.log_dir, old, extra)
+        self.distributed.barrier()
 
     def _restore_from(self, netD_file, netG_file, trainer_file):
         """Loads all three files first, then applies them; raises CheckpointError if any is unreadable."""
@@ -346,72 +329,86 @@ class Trainer:
                              f"checkpoint at step {d.get('global_step')}: resume from files of the same step.")
         self.netD.restore_checkpoint(netD_file, self.optD)
         self.netG.restore_checkpoint(netG_file, self.optG)
-        return int(g["global_step"]), t
+        step = int(g["global_step"])
+        if t is not None:
+            for component in self.components:
+                component.restore(self, step)
+        return step, t
 
-    def _resume(self):
-        """Restores the latest complete checkpoint, if any; returns the trainer state or None."""
-        if self.netG_ckpt_file is not None:
-            step, state = self._restore_from(self.netD_ckpt_file, self.netG_ckpt_file, None)
-            trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
-            if os.path.isfile(trainer_file):
-                state = torch.load(trainer_file, map_location="cpu", weights_only=True)
-            self.global_step = step
-            return state
-        steps, with_state = ckpt_layout.candidate_steps(self.log_dir)
+    def _resume_from_files(self):
+        step, state = self._restore_from(self.netD_ckpt_file, self.netG_ckpt_file, None)
+        trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
+        if os.path.isfile(trainer_file):
+            state = torch.load(trainer_file, map_location="cpu", weights_only=True)
+            for component in self.components:
+                component.restore(self, step)
+        return step, state
+
+    def _resume_latest(self, only_step=None):
+        """Restores the latest complete checkpoint (or ``only_step``); ``(step, state)`` or ``(0, None)``."""
+        extra = self._extra_checkpoint_names()
+        steps, with_state = ckpt_layout.candidate_steps(self.log_dir, extra)
+        if only_step is not None:
+            steps = [only_step]
         for step in steps:
             files = [ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG")]
             trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step) if with_state else None
             try:
                 _, state = self._restore_from(*files, trainer_file)
             except CheckpointError as e:
+                if only_step is not None:
+                    raise
                 print(f"WARNING: checkpoint of step {step} is unusable: {e} Falling back to the previous one.",
                       flush=True)
                 continue
-            self.global_step = step
             if not with_state:
                 warnings.warn(f"Resuming from step {step} without trainer state (RNG and data position): the run "
                               "continues, but not exactly as an uninterrupted one would.")
-            return state
+            return step, state
         if steps:
             raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step is corrupt. "
                                   "Move the checkpoints folder away to start afresh.")
-        return None
+        return 0, None
+
+    def _resume(self):
+        """Restores the checkpoint to continue from, if any (every rank the step rank 0 chose);
+        returns the trainer state or None."""
+        if self.netG_ckpt_file is not None:
+            self.global_step, state = self._resume_from_files()
+            return state
+        if self.distributed.active:
+            chosen = self._resume_latest()[0] if self.is_main_process else None
+            chosen = self.distributed.broadcast(chosen)
+            if not self.is_main_process and chosen:
+                self._resume_latest(only_step=chosen)
+            if chosen:
+                state = self._load_trainer_state(chosen)
+                self.global_step = chosen
+                return state
+            return None
+        self.global_step, state = self._resume_latest()
+        return state
+
+    def _load_trainer_state(self, step):
+        path = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
+        return torch.load(path, map_location="cpu", weights_only=True) if os.path.isfile(path) else None
+
+    def _apply_trainer_state(self, state):
+        """Data position, RNG state and component states of a resumed run, for this rank."""
+        ranks = state.get("ranks") or [{"rng": state.get("rng"), "epoch_rng": state.get("epoch_rng")}]
+        mine = ranks[self.rank] if self.rank < len(ranks) else None
+        data = dict(state.get("data") or {"batches_in_epoch": state.get("batches_in_epoch", 0)})
+        data["epoch_rng"] = mine["epoch_rng"] if mine is not None else None
+        self.stream.load_state_dict(data)
+        if mine is not None and mine.get("rng") is not None:
+            set_rng_state(mine["rng"])
+        else:  # more ranks than the run that saved: a seed of this rank's own
+            seed_everything((self.seed or 0) * 1_000_003 + self.global_step * 7_919 + self.rank)
+        for component in self.components:
+            component.load_state_dict((state.get("components") or {}).get(component.name))
 
     # ----------------------------------------------------------------------------------
     # Data
-    def _new_epoch(self):
-        self._epoch_rng_state = {"torch": torch.get_rng_state(),
-                                 "loader": [g.get_state() for g in self._loader_generators()]}
-        self._data_iter = iter(self.dataloader)
-        self._batches_in_epoch = 0
-
-    def _restore_data_position(self, state):
-        """Recreates the interrupted epoch's iterator and skips the batches already used."""
-        rng_now = torch.get_rng_state()
-        epoch_rng = state.get("epoch_rng")
-        if epoch_rng is None:
-            self._new_epoch()
-            return
-        torch.set_rng_state(epoch_rng["torch"])
-        for gen, gen_state in zip(self._loader_generators(), epoch_rng["loader"]):
-            gen.set_state(gen_state)
-        self._new_epoch()
-        for _ in range(state.get("batches_in_epoch", 0)):
-            self._next_batch()
-        torch.set_rng_state(rng_now)
-
-    def _next_batch(self):
-        try:
-            batch = next(self._data_iter)
-        except StopIteration:
-            self._new_epoch()
-            try:
-                batch = next(self._data_iter)
-            except StopIteration:
-                raise ValueError("The dataloader yielded no batches in a new epoch.") from None
-        self._batches_in_epoch += 1
-        return batch
-
     def _to_device(self, batch):
         if isinstance(batch, torch.Tensor):
             batch = (batch, torch.zeros(batch.shape[0], dtype=torch.long))
@@ -451,91 +448,141 @@ class Trainer:
 
     def _check_finite(self, log_data, phase):
         bad = log_data.non_finite()
-        if bad:
-            last = ckpt_layout.candidate_steps(self.log_dir)[0]
+        if bad and self.precision.tolerates_non_finite():
+            bad = []  # a float16 overflow: the scaler skipped the step and lowered its scale
+        any_bad, = self.distributed.any_flag(bool(bad))
+        if any_bad:
+            last = ckpt_layout.candidate_steps(self.log_dir, self._extra_checkpoint_names())[0]
             where = f"step {last[0]}" if last else "none yet"
+            what = f"Non-finite {', '.join(bad)}" if bad else "A non-finite loss on another rank"
             raise FloatingPointError(
-                f"Non-finite {', '.join(bad)} in the {phase} step of global step {self.global_step + 1}: training "
+                f"{what} in the {phase} step of global step {self.global_step + 1}: training "
                 f"stopped and no checkpoint was written for it (latest checkpoint in {self.log_dir!r}: {where}). "
                 "Lower the learning rates, check the data range ([-1, 1]) or the loss.")
+
+    def _step(self, phase, real_batch, log_data):
+        """One ``train_step`` of netD (``phase='D'``) or netG (``'G'``) inside the components' contexts."""
+        net, other = (self.netD, {"netG": self.netG, "optD": self.optD}) if phase == "D" else \
+            (self.netG, {"netD": self.netD, "optG": self.optG})
+        kwargs = {}
+        with contextlib.ExitStack() as stack:
+            for component in self.components:
+                stack.enter_context(component.step_context(self, phase, real_batch))
+                kwargs.update(component.train_step_kwargs(self, phase))
+            kwargs = {k: v for k, v in kwargs.items() if _accepts_keyword(net.train_step, k)}
+            log_data = net.train_step(real_batch, log_data=log_data, device=self.device,
+                                      global_step=self.global_step, **other, **kwargs)
+        for component in self.components:
+            component.after_step(self, phase, log_data)
+        return log_data
 
     def _train_iteration(self, log_data):
         """n_dis discriminator steps, each on a fresh batch, then one generator step on the last batch."""
         with _frozen(self.netG):
             for _ in range(self.n_dis):
-                real_batch = self._to_device(self._next_batch())
-                log_data = self.netD.train_step(real_batch, netG=self.netG, optD=self.optD, log_data=log_data,
-                                                device=self.device, global_step=self.global_step)
+                real_batch = self._to_device(self.stream.next())
+                log_data = self._step("D", real_batch, log_data)
         self._check_finite(log_data, "discriminator")
         with _frozen(self.netD):
-            log_data = self.netG.train_step(real_batch, netD=self.netD, optG=self.optG, log_data=log_data,
-                                            device=self.device, global_step=self.global_step)
+            log_data = self._step("G", real_batch, log_data)
         self._check_finite(log_data, "generator")
+        self.precision.end_iteration()
         return log_data
 
     def _write_params(self):
-        atomic_json_dump(_json_value(self.params), self._params_path())
+        atomic_json_dump(hparams.json_value(self.params), self._params_path())
+
+    def _setup(self):
+        """Sets the components up (once) and compiles the networks when asked."""
+        if self._setup_done:
+            return
+        for component in self.components:
+            component.setup(self)
+        if self.compile:
+            _compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
+        self._setup_done = True
+
+    def _start(self):
+        """Resumes or seeds the run; returns False when there is nothing left to train."""
+        state = self._resume()
+        if state is None and self.global_step == 0 and (self.seed is not None or self.distributed.active):
+            base = self.seed if self.seed is not None else self.distributed.broadcast(torch.initial_seed())
+            seed_everything(base + self.rank)
+        if self.is_main_process:
+            self._write_params()
+        if self.global_step >= self.num_steps:
+            if self.is_main_process:
+                print(f"INFO: {self.log_dir!r} is already at step {self.global_step} of {self.num_steps}; "
+                      "nothing to do.", flush=True)
+            return False
+        if state is not None:
+            self._apply_trainer_state(state)
+        else:
+            self.stream.new_epoch()
+        if self.global_step and self.is_main_process:
+            print(f"INFO: Resuming from step {self.global_step}.", flush=True)
+        return True
+
+    def _log(self, log_data, interval):
+        """Console, TensorBoard and image grids of the finished step (rank 0)."""
+        step = self.global_step
+        if not self.is_main_process:
+            return
+        if step % self.print_steps == 0:
+            start, steps = interval
+            self.logger.print_log(step, log_data, (time.time() - start) / steps, steps_left=self.num_steps - step)
+        if step % self.log_steps == 0:
+            self.logger.write_summaries(log_data, step)
+        if step % self.vis_steps == 0:
+            self.logger.vis_images(self.netG, step, fixed_netG=self.netG_ema)
 
     def train(self):
         """Runs (or resumes) training until ``num_steps`` generator steps; returns the final global step."""
-        os.makedirs(self.log_dir, exist_ok=True)
-        state = self._resume()
-        if state is None and self.global_step == 0 and self.seed is not None:
-            torch.manual_seed(self.seed)
-            np.random.seed(self.seed)
-            random.seed(self.seed)
-        self._write_params()
-        if self.global_step >= self.num_steps:
-            print(f"INFO: {self.log_dir!r} is already at step {self.global_step} of {self.num_steps}; nothing to do.",
-                  flush=True)
-            return self.global_step
-        if state is not None:
-            self._restore_data_position(state)
-            self._set_rng_state(state["rng"])
-            print(f"INFO: Resuming from step {self.global_step}.", flush=True)
-        else:
-            if self.global_step:
-                print(f"INFO: Resuming from step {self.global_step}.", flush=True)
-            self._new_epoch()
-        self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
-        self.netD.train()
-        self.netG.train()
+        if self.is_main_process:
+            os.makedirs(self.log_dir, exist_ok=True)
+        self._setup()
+        try:
+            if not self._start():
+                return self.global_step
+            self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
+            self.netD.train()
+            self.netG.train()
+            self._run()
+        finally:
+            for component in self.components:
+                component.close(self)
+            self.logger.close()
+        return self.global_step
 
+    def _run(self):
         previous_handlers = self._install_signal_handlers()
         last_saved = self.global_step
         interval_start, interval_steps = time.time(), 0
+        stop = False
         try:
-            while self.global_step < self.num_steps:
+            while self.global_step < self.num_steps and not stop:
                 log_data = self.scheduler.step(MetricLog(), self.global_step)
                 log_data = self._train_iteration(log_data)
                 self.global_step += 1
                 interval_steps += 1
-
+                for component in self.components:
+                    component.after_iteration(self, log_data)
+                stop, = self.distributed.any_flag(self._stop_signal is not None)
+                self._log(log_data, (interval_start, interval_steps))
                 if self.global_step % self.print_steps == 0:
-                    sec_per_step = (time.time() - interval_start) / interval_steps
-                    self.logger.print_log(self.global_step, log_data, sec_per_step,
-                                          steps_left=self.num_steps - self.global_step)
                     interval_start, interval_steps = time.time(), 0
-                if self.global_step % self.log_steps == 0:
-                    self.logger.write_summaries(log_data, self.global_step)
-                if self.global_step % self.vis_steps == 0:
-                    self.logger.vis_images(self.netG, self.global_step)
                 if self.global_step % self.save_steps == 0:
                     self.save_checkpoints()
                     last_saved = self.global_step
-                if self._stop_signal is not None:
-                    break
         except KeyboardInterrupt:
             print("\nINFO: Interrupted again: quitting without saving the current step.", flush=True)
-            self.logger.close()
             self._restore_signal_handlers(previous_handlers)
             raise
         self._restore_signal_handlers(previous_handlers)
         if self.global_step != last_saved:
-            if self._stop_signal is not None:
+            if stop and self.is_main_process:
                 print("INFO: Saving checkpoints from keyboard interrupt...", flush=True)
             self.save_checkpoints()
-        self.logger.close()
-        print("INFO: Training Ended." if self._stop_signal is None else
-              f"INFO: Training stopped at step {self.global_step}; run train() again to resume.", flush=True)
-        return self.global_step
+        if self.is_main_process:
+            print("INFO: Training Ended." if not stop else
+                  f"INFO: Training stopped at step {self.global_step}; run train() again to resume.", flush=True)

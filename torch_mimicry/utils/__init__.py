@@ -2,7 +2,7 @@
 (``write_to_json``, ``load_from_json``, ``save_tensor_image``, ``load_images``)."""
 from torch_mimicry.utils import common
 from torch_mimicry.utils.common import load_from_json, load_images, save_tensor_image, write_to_json
-from torch_mimicry.utils.io import atomic_json_dump, atomic_torch_save
+from torch_mimicry.utils.io import StrPath, atomic_json_dump, atomic_torch_save
 
-__all__ = ["atomic_json_dump", "atomic_torch_save", "common", "load_from_json", "load_images", "save_tensor_image",
-           "write_to_json"]
+__all__ = ["StrPath", "atomic_json_dump", "atomic_torch_save", "common", "load_from_json", "load_images",
+           "save_tensor_image", "write_to_json"]

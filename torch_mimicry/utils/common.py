@@ -1,6 +1,7 @@
 """Small helpers of torch-mimicry 0.1.16 (JSON files, saving an image tensor, test images)."""
 import json
 import os
+from typing import Any, Tuple
 
 import numpy as np
 import torch
@@ -8,7 +9,7 @@ import torch
 __all__ = ["write_to_json", "load_from_json", "save_tensor_image", "load_images"]
 
 
-def write_to_json(dict_to_write, output_file):
+def write_to_json(dict_to_write: Any, output_file: str) -> None:
     """Writes ``dict_to_write`` to ``output_file`` as indented JSON (atomically: the file is
     complete or absent).
 
@@ -20,7 +21,7 @@ def write_to_json(dict_to_write, output_file):
     _atomic_write(output_file, lambda f: f.write(text), "w")
 
 
-def load_from_json(json_file):
+def load_from_json(json_file: str) -> Any:
     """Reads a JSON file and returns its content (a dict for files written by :func:`write_to_json`).
 
     Raises:
@@ -34,7 +35,7 @@ def load_from_json(json_file):
             raise json.JSONDecodeError(f"{json_file!r} is not valid JSON: {e.msg}", e.doc, e.pos) from None
 
 
-def save_tensor_image(x, output_file):
+def save_tensor_image(x: Any, output_file: str) -> None:
     """Saves an image tensor ``[3, H, W]`` (or ``[1, H, W]``, ``[H, W]``) to ``output_file`` (the
     format from its extension, e.g. PNG); the folder is created if missing.
 
@@ -60,7 +61,7 @@ def save_tensor_image(x, output_file):
     Image.fromarray(x.numpy()).save(output_file)
 
 
-def load_images(n=1, size=32):
+def load_images(n: int = 1, size: int = 32) -> Tuple[torch.Tensor, torch.Tensor]:
     """Random test images: ``(images [n, 3, size, size] standard normal, labels [n] of zeros)``."""
     images = torch.randn(n, 3, size, size)
     labels = torch.zeros(n, dtype=torch.long)

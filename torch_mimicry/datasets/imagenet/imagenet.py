@@ -50,6 +50,7 @@ class ImageNet(ImageFolder):
             self.class_to_idx = {name: idx for idx, names in enumerate(self.classes) for name in names}
 
     def download(self):
+        """Raises: ImageNet is not downloadable with a token any more (0.1.16 downloaded it)."""
         raise RuntimeError("ImageNet cannot be downloaded automatically: get ILSVRC2012_img_train.tar, "
                            "ILSVRC2012_img_val.tar and ILSVRC2012_devkit_t12.tar.gz from https://image-net.org and "
                            "extract them (see prepare_train_folder and prepare_val_folder).")
@@ -71,6 +72,7 @@ class ImageNet(ImageFolder):
         return os.path.join(self.root, self.split)
 
     def extra_repr(self):
+        """``'Split: <split>'`` for the dataset's ``repr``."""
         return f"Split: {self.split}"
 
 

@@ -70,6 +70,7 @@ class TFInception:
         self._proc.stdin.flush()
 
     def run(self, batch):
+        """Runs uint8 images ``[N, H, W, 3]`` through the graph; returns ``(pool3 [N, 2048], logits [N, 1008])`` as numpy arrays."""
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(batch, dtype=np.uint8), allow_pickle=False)
         try:
@@ -83,6 +84,7 @@ class TFInception:
         return out["pool3"], out["logits"]
 
     def close(self):
+        """Stops the TensorFlow worker process (waits up to 30 s, then kills it); safe to call twice."""
         proc = getattr(self, "_proc", None)
         if proc is None:
             return

@@ -7,6 +7,7 @@ are found as everywhere in the library (``weights=``, ``$MIMICRY_INCEPTION_WEIGH
 a download); :func:`create_inception_graph` also picks up a graph file already in its folder.
 """
 import os
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -16,10 +17,10 @@ from torch_mimicry.metrics import features
 __all__ = ["get_activations", "create_inception_graph", "images_to_nchw_uint8", "predictions"]
 
 _GRAPH_FILE = "classify_image_graph_def.pb"
-_STATE = {"weights": None}  # a graph file registered by create_inception_graph
+_STATE: Dict[str, Optional[str]] = {"weights": None}  # a graph file registered by create_inception_graph
 
 
-def images_to_nchw_uint8(images):
+def images_to_nchw_uint8(images: Any) -> torch.Tensor:
     """A batch of images as a uint8 tensor ``[N, 3, H, W]``.
 
     Args:
@@ -50,11 +51,12 @@ def images_to_nchw_uint8(images):
     return torch.from_numpy(np.ascontiguousarray(arr))
 
 
-def _weights(weights):
+def _weights(weights: Any) -> Any:
     return weights if weights is not None else _STATE["weights"]
 
 
-def predictions(images, batch_size=50, weights=None, backend="torch", device=None):
+def predictions(images: Any, batch_size: int = 50, weights: Any = None, backend: str = "torch",
+                device: Any = None) -> Tuple[np.ndarray, np.ndarray]:
     """``(pool3 [N, 2048], logits [N, 1008])`` float64 numpy arrays of images in [0, 255]."""
     x = images_to_nchw_uint8(images)
     batches = [x[i:i + batch_size] for i in range(0, x.shape[0], batch_size)]
@@ -63,7 +65,8 @@ def predictions(images, batch_size=50, weights=None, backend="torch", device=Non
     return torch.as_tensor(pool3).double().numpy(), torch.as_tensor(logits).double().numpy()
 
 
-def get_activations(images, sess=None, batch_size=50, verbose=True, weights=None, backend="torch", device=None):
+def get_activations(images: Any, sess: Any = None, batch_size: int = 50, verbose: bool = True, weights: Any = None,
+                    backend: str = "torch", device: Any = None) -> np.ndarray:
     """Inception ``pool_3`` features of images.
 
     Args:
@@ -83,7 +86,7 @@ def get_activations(images, sess=None, batch_size=50, verbose=True, weights=None
     return pool3
 
 
-def create_inception_graph(inception_path=None):
+def create_inception_graph(inception_path: Optional[str] = None) -> None:
     """Makes sure the Inception weights are available before features are computed.
 
     If ``<inception_path>/classify_image_graph_def.pb`` exists (where 0.1.16 downloaded it),

@@ -1,5 +1,7 @@
 """Inception class probabilities and the Inception Score of image arrays, with the signatures of
 torch-mimicry 0.1.16 (which ran them in TensorFlow; see ``metrics.inception_model``)."""
+from typing import Any, Tuple
+
 import numpy as np
 
 from torch_mimicry.metrics.inception_model import inception_utils
@@ -8,13 +10,14 @@ from torch_mimicry.metrics.iscore import inception_score_from_logits
 __all__ = ["get_predictions", "get_inception_score"]
 
 
-def _softmax(logits):
+def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
-def get_predictions(images, device=None, batch_size=50, print_every=20, weights=None, backend="torch"):
+def get_predictions(images: Any, device: Any = None, batch_size: int = 50, print_every: int = 20, weights: Any = None,
+                    backend: str = "torch") -> np.ndarray:
     """Softmax class probabilities of images.
 
     Args:
@@ -32,7 +35,8 @@ def get_predictions(images, device=None, batch_size=50, print_every=20, weights=
     return _softmax(logits)
 
 
-def get_inception_score(images, splits=10, device=None, weights=None, backend="torch", batch_size=50):
+def get_inception_score(images: Any, splits: int = 10, device: Any = None, weights: Any = None, backend: str = "torch",
+                        batch_size: int = 50) -> Tuple[float, float]:
     """Inception Score ``(mean, std)`` over ``splits`` parts of images with values in [0, 255]
     (``[N, H, W, 3]`` or ``[N, 3, H, W]``)."""
     _, logits = inception_utils.predictions(images, batch_size=batch_size, weights=weights, backend=backend,

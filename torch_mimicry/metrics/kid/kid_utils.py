@@ -1,5 +1,7 @@
 """The KID helpers of torch-mimicry 0.1.16 (from MMD-GAN): the unbiased MMD^2 of two feature
 sets under a polynomial kernel, and its values over random subsets."""
+from typing import Any, Optional
+
 import numpy as np
 
 from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
@@ -8,12 +10,13 @@ from torch_mimicry.metrics.kid import polynomial_mmd_subsets
 __all__ = ["polynomial_mmd", "polynomial_mmd_averages"]
 
 
-def _kernel(a, b, degree, gamma, coef0):
+def _kernel(a: np.ndarray, b: np.ndarray, degree: float, gamma: Optional[float], coef0: float) -> np.ndarray:
     gamma = 1.0 / a.shape[1] if gamma is None else gamma
     return (gamma * (a @ b.T) + coef0) ** degree
 
 
-def polynomial_mmd(codes_g, codes_r, degree=3, gamma=None, coef0=1):
+def polynomial_mmd(codes_g: Any, codes_r: Any, degree: float = 3, gamma: Optional[float] = None,
+                   coef0: float = 1) -> np.float64:
     """Unbiased MMD^2 between feature sets ``[m, D]`` (same ``m``) under the kernel
     ``(gamma <x, y> + coef0) ** degree`` (``gamma`` default ``1 / D``). Returns a ``numpy.float64``."""
     x = as_float64_2d(codes_g, "codes_g")
@@ -29,7 +32,8 @@ def polynomial_mmd(codes_g, codes_r, degree=3, gamma=None, coef0=1):
     return np.float64(off - 2.0 * kxy.sum() / (m * m))
 
 
-def polynomial_mmd_averages(codes_g, codes_r, n_subsets=50, subset_size=1000, **kernel_args):
+def polynomial_mmd_averages(codes_g: Any, codes_r: Any, n_subsets: int = 50, subset_size: int = 1000,
+                            **kernel_args: Any) -> np.ndarray:
     """MMD^2 of ``n_subsets`` random subsets of ``subset_size`` rows of each set.
 
     Subsets are drawn without replacement with numpy's global random state, for each subset

@@ -1,20 +1,23 @@
 """BaseModel: checkpointing, parameter counting and device lookup for every network."""
+from __future__ import annotations
+
 import os
 import pickle
 import zipfile
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from torch_mimicry.nets.basemodel.original_checkpoints import convert_original_state_dict
-from torch_mimicry.utils.io import atomic_torch_save
+from torch_mimicry.utils.io import StrPath, atomic_torch_save
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file exists but cannot be read (truncated, corrupt, or not a checkpoint)."""
 
 
-def load_checkpoint_file(ckpt_file):
+def load_checkpoint_file(ckpt_file: StrPath) -> Dict[str, Any]:
     """Loads a checkpoint dict safely (``weights_only=True``, mapped to the CPU).
 
     Raises:
@@ -49,28 +52,29 @@ class BaseModel(nn.Module):
     """
 
     #: ``{old prefix: new prefix}`` of layers that torch-mimicry 0.1.16 named differently.
-    original_key_map = {}
+    original_key_map: Dict[str, str] = {}
 
-    def __init__(self, scaler=None):
+    def __init__(self, scaler: Optional[Any] = None) -> None:
         super().__init__()
         self.scaler = scaler
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         """The device of the model's first parameter (or buffer); CPU for an empty model."""
-        for tensor in self.parameters():
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
+        for parameter in self.parameters():
+            return parameter.device
+        for buffer in self.buffers():
+            return buffer.device
         return torch.device("cpu")
 
-    def count_params(self):
+    def count_params(self) -> Tuple[int, int]:
         """Returns ``(num_total, num_trainable)`` parameter counts."""
         num_total = sum(p.numel() for p in self.parameters())
         num_trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
         return num_total, num_trainable
 
-    def save_checkpoint(self, directory, global_step, optimizer=None, name=None):
+    def save_checkpoint(self, directory: StrPath, global_step: int, optimizer: Optional[torch.optim.Optimizer] = None,
+                        name: Optional[str] = None) -> str:
         """Saves model (and optimizer) state to ``directory/name`` and returns the file's path.
 
         Args:
@@ -93,7 +97,25 @@ class BaseModel(nn.Module):
         atomic_torch_save(ckpt, path)
         return path
 
-    def convert_state_dict(self, state_dict):
+    @staticmethod
+    def backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                          scaler: Optional["torch.amp.GradScaler"] = None) -> None:
+        """Backpropagates ``loss`` and steps ``optimizer``; through ``scaler`` when one is given.
+
+        With a ``torch.amp.GradScaler`` (mixed precision in float16, passed by the Trainer to
+        ``train_step`` as the ``scaler`` keyword) the loss is scaled before the backward pass,
+        the step is taken through the scaler (skipped when the gradients overflowed) and the
+        scale is updated.
+        """
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+
+    def convert_state_dict(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
         """Maps a state dict from another layout to this model's keys before it is loaded.
 
         The default converts what torch-mimicry 0.1.16 saved differently (layers renamed in
@@ -102,7 +124,7 @@ class BaseModel(nn.Module):
         """
         return convert_original_state_dict(self, state_dict)
 
-    def restore_checkpoint(self, ckpt_file, optimizer=None):
+    def restore_checkpoint(self, ckpt_file: StrPath, optimizer: Optional[torch.optim.Optimizer] = None) -> int:
         """Restores model (and optimizer) state from ``ckpt_file``; returns its global step.
 
         Loads with ``weights_only=True`` (a checkpoint is data and cannot run code) and maps

@@ -17,18 +17,21 @@ receiving network's own state dict, so it only touches keys that would not load 
 Keys that already fit the network are left alone, so a network built with the buffered
 classes loads its checkpoints unchanged, and this library's own checkpoints pass through.
 """
+from typing import Any, Dict, Iterable, Mapping, Optional
+
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["rename_keys", "convert_buffered_spectral_norm", "convert_original_state_dict"]
 
 
-def rename_keys(state_dict, mapping):
+def rename_keys(state_dict: Mapping[str, Any], mapping: Mapping[str, str]) -> Dict[str, Any]:
     """Returns a copy of ``state_dict`` with key prefixes renamed by ``mapping`` ({old: new}).
 
     A key is renamed when it equals ``old`` or starts with ``old + '.'``; other keys are kept.
     """
-    out = {}
+    out: Dict[str, Any] = {}
     for key, value in state_dict.items():
         for old, new in mapping.items():
             if key == old or key.startswith(old + "."):
@@ -38,7 +41,8 @@ def rename_keys(state_dict, mapping):
     return out
 
 
-def convert_buffered_spectral_norm(state_dict, prefixes=None):
+def convert_buffered_spectral_norm(state_dict: Mapping[str, Any],
+                                   prefixes: Optional[Iterable[str]] = None) -> Dict[str, Any]:
     """Converts layers saved in the buffered spectral-norm layout (``<p>.weight``, ``<p>.sn_u``
     ``[1, out]``, ``<p>.sn_sigma``) to the hook-based one (``<p>.weight_orig``, ``<p>.weight_u``
     ``[out]``, ``<p>.weight_v`` ``[in * kh * kw]``).
@@ -57,12 +61,12 @@ def convert_buffered_spectral_norm(state_dict, prefixes=None):
     """
     if prefixes is None:
         prefixes = [k[:-len(".sn_u")] for k in state_dict if k.endswith(".sn_u")]
-    prefixes = [p for p in prefixes if f"{p}.sn_u" in state_dict and f"{p}.weight" in state_dict]
-    if not prefixes:
+    layers = [p for p in prefixes if f"{p}.sn_u" in state_dict and f"{p}.weight" in state_dict]
+    if not layers:
         return dict(state_dict)
-    skip = {f"{p}.{name}" for p in prefixes for name in ("weight", "sn_u", "sn_sigma")}
+    skip = {f"{p}.{name}" for p in layers for name in ("weight", "sn_u", "sn_sigma")}
     out = {k: v for k, v in state_dict.items() if k not in skip}
-    for p in prefixes:
+    for p in layers:
         weight = state_dict[f"{p}.weight"]
         w = weight.reshape(weight.shape[0], -1).double()
         u = state_dict[f"{p}.sn_u"].reshape(1, -1).double()
@@ -74,7 +78,7 @@ def convert_buffered_spectral_norm(state_dict, prefixes=None):
     return out
 
 
-def convert_original_state_dict(model, state_dict):
+def convert_original_state_dict(model: nn.Module, state_dict: Mapping[str, Any]) -> Dict[str, Any]:
     """Maps a torch-mimicry 0.1.16 state dict onto ``model``'s keys (see the module docstring).
 
     Args:

@@ -67,7 +67,7 @@ class BaseConditionalGenerator(BaseGenerator):
                                  f"[{int(labels.min())}, {int(labels.max())}].")
         return self(self.sample_noise(num_images, device), labels), labels
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One generator update with random class labels; logs ``errG``."""
         self.zero_grad()
         batch_size = real_batch[0].shape[0]
@@ -78,8 +78,7 @@ class BaseConditionalGenerator(BaseGenerator):
             with torch.no_grad():
                 output_real = netD(real_batch[0], real_batch[1])
         errG = self.compute_gan_loss(output, output_real=output_real)
-        errG.backward()
-        optG.step()
+        self.backward_and_step(errG, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         return log_data
 
@@ -92,7 +91,7 @@ class BaseConditionalDiscriminator(BaseDiscriminator):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.num_classes = _check_num_classes(num_classes)
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One discriminator update on labelled real images and labelled fakes."""
         self.zero_grad()
         real_images, real_labels = real_batch
@@ -102,8 +101,7 @@ class BaseConditionalDiscriminator(BaseDiscriminator):
         output_real = self(real_images, real_labels)
         output_fake = self(fake_images, fake_labels)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
-        errD.backward()
-        optD.step()
+        self.backward_and_step(errD, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")
         log_data.add_metric("D(x)", D_x, group="prob")

@@ -52,7 +52,7 @@ class BaseGenerator(BaseModel):
         """True when the generator loss needs the discriminator's output on real images."""
         return losses.is_relativistic(self.loss_type)
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One generator update: generates a batch as large as ``real_batch``'s, scores it
         with ``netD``, steps ``optG`` on the GAN loss, and logs ``errG``.
 
@@ -68,8 +68,7 @@ class BaseGenerator(BaseModel):
             with torch.no_grad():
                 output_real = netD(real_batch[0])
         errG = self.compute_gan_loss(output, output_real=output_real)
-        errG.backward()
-        optG.step()
+        self.backward_and_step(errG, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         return log_data
 
@@ -99,7 +98,7 @@ class BaseDiscriminator(BaseModel):
         D_Gz = torch.sigmoid(output_fake.detach()).mean().item()
         return D_x, D_Gz
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One discriminator update on a real batch and as many generated images.
 
         Returns:
@@ -114,8 +113,7 @@ class BaseDiscriminator(BaseModel):
         output_real = self(real_images)
         output_fake = self(fake_images)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
-        errD.backward()
-        optD.step()
+        self.backward_and_step(errD, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")
         log_data.add_metric("D(x)", D_x, group="prob")

@@ -56,7 +56,7 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.infomax_loss_scale = infomax_loss_scale
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One generator update on ``errG + errG_IM``; logs ``errG`` and ``errG_IM`` (group ``loss_IM``)."""
         self.zero_grad()
         real_images = real_batch[0]
@@ -69,8 +69,7 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
                 output_real = netD(real_images)[0]
         errG = self.compute_gan_loss(output_fake, output_real=output_real)
         errG_IM = netD.compute_infomax_loss(local_feat, global_feat, scale=self.infomax_loss_scale)
-        (errG + errG_IM).backward()
-        optG.step()
+        self.backward_and_step(errG + errG_IM, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         log_data.add_metric("errG_IM", errG_IM.detach(), group="loss_IM")
         return log_data
@@ -141,7 +140,7 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         scale = self.infomax_loss_scale if scale is None else scale
         return scale * infonce_loss(local_feat, global_feat)
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One discriminator update on ``errD + errD_IM`` (InfoMax on real images); logs ``errD``,
         ``errD_IM`` (group ``loss_IM``), ``D(x)`` and ``D(G(z))``."""
         self.zero_grad()
@@ -153,8 +152,7 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         local_feat, global_feat = self.project_features(local_feat, global_feat)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
         errD_IM = self.compute_infomax_loss(local_feat, global_feat)
-        (errD + errD_IM).backward()
-        optD.step()
+        self.backward_and_step(errD + errD_IM, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")
         log_data.add_metric("errD_IM", errD_IM.detach(), group="loss_IM")
@@ -163,5 +161,9 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         return log_data
 
 
-#: The name torch-mimicry 0.1.16 gave this base class.
-BaseDiscriminator = InfoMaxGANBaseDiscriminator
+def __getattr__(name):
+    # torch-mimicry 0.1.16 named the discriminator base class BaseDiscriminator here (the name
+    # is resolved on access so that the class is documented once, under its own name).
+    if name == "BaseDiscriminator":
+        return InfoMaxGANBaseDiscriminator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,7 +52,7 @@ class SSGANBaseGenerator(gan.BaseGenerator):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.ss_loss_scale = ss_loss_scale
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One generator update on ``errG + errG_SS``: the GAN loss on upright fakes plus the
         scaled rotation loss on the same fakes rotated. Logs ``errG`` (group ``loss``) and
         ``errG_SS`` (group ``loss_SS``)."""
@@ -67,8 +67,7 @@ class SSGANBaseGenerator(gan.BaseGenerator):
                 output_real = netD(real_images)[0]
         errG = self.compute_gan_loss(output, output_real=output_real)
         errG_SS = self.ss_loss_scale * F.cross_entropy(rot_logits, labels)
-        (errG + errG_SS).backward()
-        optG.step()
+        self.backward_and_step(errG + errG_SS, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         log_data.add_metric("errG_SS", errG_SS.detach(), group="loss_SS")
         return log_data
@@ -118,7 +117,7 @@ class SSGANBaseDiscriminator(gan.BaseDiscriminator):
         _, rot_logits = self(rotated)
         return scale * F.cross_entropy(rot_logits, labels), labels
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One discriminator update on ``errD + errD_SS``: the GAN loss on upright real and fake
         images plus the scaled rotation loss on the rotated real images. Logs ``errD``,
         ``errD_SS`` (group ``loss_SS``), ``D(x)`` and ``D(G(z))``."""
@@ -130,8 +129,7 @@ class SSGANBaseDiscriminator(gan.BaseDiscriminator):
         (output_real, _), (output_fake, _), (_, rot_logits) = self.forward_parts([real_images, fake_images, real_rot])
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
         errD_SS = self.ss_loss_scale * F.cross_entropy(rot_logits, labels)
-        (errD + errD_SS).backward()
-        optD.step()
+        self.backward_and_step(errD + errD_SS, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")
         log_data.add_metric("errD_SS", errD_SS.detach(), group="loss_SS")

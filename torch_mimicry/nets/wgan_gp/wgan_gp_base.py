@@ -37,7 +37,7 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.gp_scale = gp_scale
 
-    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=10.0):
+    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=10.0, scaler=None):
         """Gradient penalty on interpolates ``alpha * real + (1 - alpha) * fake``.
 
         ``alpha ~ U(0, 1)`` is drawn per sample (shape ``[N, 1, 1, 1]``, from the CPU generator so
@@ -49,6 +49,8 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
             real_images, fake_images (Tensor): ``[N, 3, H, W]``; both are detached.
             gp_scale (float): weight (default 10, as in torch-mimicry 0.1.16; ``train_step`` passes
                 ``self.gp_scale``; None means ``self.gp_scale``).
+            scaler (GradScaler): under float16 mixed precision, the gradient is taken of the
+                scaled output and unscaled, so it does not underflow.
 
         Returns:
             Tensor: scalar ``gp_scale * mean_i (||g_i||_2 - 1)^2``, norms over C*H*W.
@@ -58,10 +60,14 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         alpha = torch.rand(n, 1, 1, 1).to(real_images.device, real_images.dtype)
         interpolates = (alpha * real_images.detach() + (1 - alpha) * fake_images.detach()).requires_grad_(True)
         output = self(interpolates)
-        grad, = torch.autograd.grad(outputs=output.sum(), inputs=interpolates, create_graph=True)
+        if scaler is None:
+            grad, = torch.autograd.grad(outputs=output.sum(), inputs=interpolates, create_graph=True)
+        else:
+            grad, = torch.autograd.grad(outputs=scaler.scale(output.sum()), inputs=interpolates, create_graph=True)
+            grad = grad / scaler.get_scale()
         return gp_scale * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, **kwargs):
+    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
         """One critic update on ``errD + errD_GP``; logs ``errD`` (GAN loss only, group ``loss``),
         ``errD_GP`` (group ``loss_GP``), ``D(x)`` and ``D(G(z))``."""
         self.zero_grad()
@@ -71,9 +77,8 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         output_real = self(real_images)
         output_fake = self(fake_images)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
-        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images, gp_scale=self.gp_scale)
-        (errD + errD_GP).backward()
-        optD.step()
+        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images, gp_scale=self.gp_scale, scaler=scaler)
+        self.backward_and_step(errD + errD_GP, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")
         log_data.add_metric("errD_GP", errD_GP.detach(), group="loss_GP")

@@ -1,0 +1,92 @@
+"""An exponential moving average (EMA) of the generator's weights.
+
+``Trainer(ema_decay=d, ema_start=s)`` keeps ``netG_ema``, a copy of the generator. After every
+generator step ``t`` (``t = global_step`` after the step):
+
+* ``t <= s``: the copy takes the generator's weights (``ema = w_t``);
+* ``t > s``: ``ema = d * ema + (1 - d) * w_t`` for every floating-point parameter.
+
+Buffers (batch-norm running statistics, spectral-norm vectors) are copied from the generator
+at every update, as in StyleGAN2-ADA: they describe the current generator's activations. The
+copy is saved with each checkpoint as ``checkpoints/netG_ema/netG_ema_<step>_steps.pth`` (a
+generator checkpoint of the same class), restored on resume, used for the fixed-noise image
+grids, and scored by :func:`torch_mimicry.metrics.evaluate` by default.
+"""
+import copy
+import os
+
+import torch
+
+from torch_mimicry.nets.basemodel import CheckpointError
+from torch_mimicry.training import checkpoints as ckpt_layout
+from torch_mimicry.training.components import TrainerComponent
+
+#: Name of the EMA generator's checkpoint folder and file prefix.
+EMA_NAME = "netG_ema"
+
+
+def check_ema_args(ema_decay, ema_start):
+    """Raises ValueError unless ``ema_decay`` is None or in [0, 1) and ``ema_start`` an int >= 0."""
+    if ema_decay is not None:
+        if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)) or not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be None (no EMA generator) or a number in [0, 1), e.g. 0.9999; "
+                             f"got {ema_decay!r}.")
+    if isinstance(ema_start, bool) or not isinstance(ema_start, int) or ema_start < 0:
+        raise ValueError(f"ema_start must be an int >= 0 (the generator step from which weights are averaged); "
+                         f"got {ema_start!r}.")
+
+
+class EMAGenerator(TrainerComponent):
+    """Maintains ``trainer.netG_ema`` (see the module docstring).
+
+    Args:
+        decay (float): in [0, 1).
+        start (int): generator steps during which the copy just follows the generator.
+    """
+
+    name = "ema"
+
+    def __init__(self, decay, start=0):
+        check_ema_args(decay, start)
+        self.decay = float(decay)
+        self.start = int(start)
+        self.netG_ema = None
+
+    def hparams(self):
+        return {"decay": self.decay, "start": self.start}
+
+    def setup(self, trainer):
+        self.netG_ema = copy.deepcopy(trainer.netG)
+        self.netG_ema.__dict__.pop("_compiled_call_impl", None)  # a compiled forward would run netG's
+        self.netG_ema.requires_grad_(False)
+        self.netG_ema.eval()
+        trainer.netG_ema = self.netG_ema
+
+    @torch.no_grad()
+    def update(self, netG, step):
+        """One EMA update after generator step ``step`` (1-based)."""
+        decay = self.decay if step > self.start else 0.0
+        for ema_p, p in zip(self.netG_ema.parameters(), netG.parameters()):
+            if decay == 0.0 or not ema_p.is_floating_point():
+                ema_p.copy_(p)
+            else:
+                ema_p.lerp_(p.to(ema_p.dtype), 1.0 - decay)
+        for ema_b, b in zip(self.netG_ema.buffers(), netG.buffers()):
+            ema_b.copy_(b)
+
+    def after_iteration(self, trainer, log_data):
+        # after the distributed component has synchronised the buffers of every rank
+        self.update(trainer.netG, trainer.global_step)
+
+    def checkpoint_names(self):
+        return (EMA_NAME,)
+
+    def save(self, trainer, step):
+        self.netG_ema.save_checkpoint(ckpt_layout.checkpoint_dir(trainer.log_dir, EMA_NAME), step,
+                                      name=f"{EMA_NAME}_{step}_steps.pth")
+
+    def restore(self, trainer, step):
+        path = ckpt_layout.checkpoint_path(trainer.log_dir, EMA_NAME, step)
+        if not os.path.isfile(path):
+            raise CheckpointError(f"EMA generator checkpoint {path!r} is missing.")
+        self.netG_ema.restore_checkpoint(path)

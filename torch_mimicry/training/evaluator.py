@@ -1,0 +1,210 @@
+"""Scoring the generator during training and keeping the best checkpoint.
+
+``Trainer(eval_every=k, eval_metric='fid', eval_kwargs=None)`` scores the generator (the EMA
+generator when the run has one) every ``k`` generator steps with the library's metrics code
+(:func:`torch_mimicry.metrics.score_generator`: real features cached on disk, extraction split
+across ranks under distributed training, seed 0, float32), and
+
+* logs the score to TensorBoard (``eval/<metric>``) and the console;
+* appends it to the run's metric records, ``log_dir/metrics/<metric>.json``, with its
+  protocol (with ``generator: 'ema'`` when the EMA generator is scored), so
+  ``metrics.evaluate`` with the same protocol is served from it;
+* keeps the best checkpoint in ``log_dir/checkpoints/best/``: the networks of the best step
+  (``netG``, ``netD`` and ``netG_ema`` files) and ``best.json`` naming the metric, step, score
+  and protocol (lowest FID / KID, highest Inception Score). ``best.json`` is written after the
+  files it names, so it always points to complete files.
+
+``eval_kwargs`` are the metric's keyword arguments of :func:`torch_mimicry.metrics.evaluate`
+(``num_samples``, ``num_real_samples``, ``dataset``, ``weights``, ``batch_size``, ...). The real
+images default to the training dataset and the sample counts to ``min(10000, len(dataset))``.
+Everything is checked, and the Inception weights are found (or downloaded), when training
+starts, not at the first evaluation.
+"""
+import json
+import os
+import time
+
+from torch_mimicry.training import checkpoints as ckpt_layout
+from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.utils.io import atomic_json_dump
+
+#: Metrics for which a higher score is better (the others: lower is better).
+HIGHER_IS_BETTER = ("inception_score",)
+
+#: Default number of samples per set when ``eval_kwargs`` gives none.
+DEFAULT_EVAL_SAMPLES = 10000
+
+BEST_DIR = "best"
+BEST_FILE = "best.json"
+
+
+def best_dir(log_dir):
+    """``log_dir/checkpoints/best``."""
+    return os.path.join(os.fspath(log_dir), "checkpoints", BEST_DIR)
+
+
+def read_best(log_dir):
+    """The contents of ``checkpoints/best/best.json`` (a dict), or None when there is none."""
+    path = os.path.join(best_dir(log_dir), BEST_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path} is not valid JSON ({e}); move it away to start a new best record.") from e
+
+
+class PeriodicEvaluator(TrainerComponent):
+    """Scores the generator every ``every`` steps and keeps the best checkpoint (module docstring).
+
+    Args:
+        every (int): evaluation interval in generator steps.
+        metric (str): ``'fid'``, ``'kid'`` or ``'inception_score'``.
+        kwargs (dict): the metric's arguments (see :func:`torch_mimicry.metrics.evaluate`).
+    """
+
+    name = "evaluator"
+    mutable_hparams = ("every",)
+
+    def __init__(self, every, metric="fid", kwargs=None):
+        from torch_mimicry.metrics.evaluation import METRICS
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"eval_every must be a positive int (generator steps) or None; got {every!r}.")
+        if metric not in METRICS:
+            raise ValueError(f"Unknown eval_metric {metric!r}; choose one of {', '.join(METRICS)}.")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise ValueError(f"eval_kwargs must be a dict of metric arguments; got {type(kwargs).__name__}.")
+        self.every = every
+        self.metric = metric
+        self.kwargs = dict(kwargs or {})
+        self.job = None
+        self.best = None
+        self.history = []
+
+    def hparams(self):
+        shown = {k: (v if isinstance(v, (bool, int, float, str, type(None))) else type(v).__name__)
+                 for k, v in self.kwargs.items()}
+        return {"every": self.every, "metric": self.metric, "kwargs": shown}
+
+    def _job_kwargs(self, trainer):
+        kwargs = dict(self.kwargs)
+        kwargs.setdefault("verbose", False)
+        dataset = getattr(trainer.user_dataloader, "dataset", None)
+        needs_real = self.metric in ("fid", "kid")
+        if needs_real and kwargs.get("dataset") is None:
+            if dataset is None:
+                raise ValueError("eval_kwargs must name the real images (dataset=...): the training dataloader "
+                                 "has no dataset.")
+            kwargs["dataset"] = dataset
+        try:
+            available = len(dataset) if dataset is not None and kwargs.get("dataset") is dataset else None
+        except TypeError:
+            available = None
+        default = DEFAULT_EVAL_SAMPLES if available is None else min(DEFAULT_EVAL_SAMPLES, available)
+        if self.metric == "fid":
+            if kwargs.get("num_samples") is None:
+                kwargs.setdefault("num_real_samples", default)
+                kwargs.setdefault("num_fake_samples", DEFAULT_EVAL_SAMPLES)
+        else:
+            kwargs.setdefault("num_samples", default)
+        return kwargs
+
+    def setup(self, trainer):
+        from torch_mimicry.metrics.evaluation import _Job
+        kwargs = self._job_kwargs(trainer)
+        # Validates the arguments and finds (or downloads) the Inception weights: rank 0 first, so
+        # that a download happens once; the other ranks follow, or stop with rank 0's error.
+        error = None
+        if trainer.is_main_process:
+            try:
+                self.job = _Job(self.metric, kwargs)
+            except Exception as e:  # noqa: BLE001  (re-raised below, after telling the other ranks)
+                error = e
+        failed = trainer.distributed.broadcast(None if error is None else f"{type(error).__name__}: {error}")
+        if error is not None:
+            raise error
+        if failed is not None:
+            raise RuntimeError(f"Evaluation during training cannot start (rank 0: {failed}).")
+        if self.job is None:
+            self.job = _Job(self.metric, kwargs)
+        saved = read_best(trainer.log_dir) if trainer.is_main_process else None
+        if saved is not None and saved.get("metric") == self.metric:
+            self.best = {"step": int(saved["step"]), "score": float(saved["score"])}
+
+    def _generator(self, trainer):
+        ema = getattr(trainer, "netG_ema", None)
+        return (ema, "ema") if ema is not None else (trainer.netG, "raw")
+
+    def protocol(self, trainer):
+        """The score's protocol record: the metric's protocol (plus ``generator: 'ema'`` when the
+        EMA generator is scored), as :func:`torch_mimicry.metrics.evaluate` records it."""
+        protocol = self.job.protocol()
+        if self._generator(trainer)[1] == "ema":
+            protocol["generator"] = "ema"
+        return protocol
+
+    def is_better(self, score):
+        """True when ``score`` beats the best so far (lower FID / KID, higher IS)."""
+        if self.best is None:
+            return True
+        if self.metric in HIGHER_IS_BETTER:
+            return score > self.best["score"]
+        return score < self.best["score"]
+
+    def after_iteration(self, trainer, log_data):
+        step = trainer.global_step
+        if step % self.every:
+            return
+        from torch_mimicry.metrics import records
+        netG, which = self._generator(trainer)
+        start = time.time()
+        score, std = self.job.score(netG, seed=0, device=trainer.device)
+        score = float(score)
+        seconds = time.time() - start
+        self.history.append({"step": step, "score": score})
+        log_data.add_metric(f"eval_{self.metric}", score, group="eval")
+        if not trainer.is_main_process:
+            self._update_best(score, step)
+            return
+        protocol = self.protocol(trainer)
+        path = records.records_path(trainer.log_dir, self.metric)
+        records.save_record(path, records.make_record(self.metric, step, protocol, {0: score}))
+        trainer.logger.writer.add_scalar(f"eval/{self.metric}", score, global_step=step)
+        improved = self.is_better(score)
+        print(f"INFO: {self.metric} of the {which} generator at step {step}: {score:.6g}"
+              + (f" ± {std:.4g}" if std is not None else "") + f" ({seconds:.1f} s)"
+              + (" - best so far" if improved else f" (best {self.best['score']:.6g} at step {self.best['step']})"),
+              flush=True)
+        if improved:
+            self._save_best(trainer, step, score, protocol)
+        self._update_best(score, step)
+
+    def _update_best(self, score, step):
+        if self.is_better(score):
+            self.best = {"step": step, "score": score}
+
+    def _save_best(self, trainer, step, score, protocol):
+        folder = best_dir(trainer.log_dir)
+        nets = [("netD", trainer.netD, trainer.optD), ("netG", trainer.netG, trainer.optG)]
+        if getattr(trainer, "netG_ema", None) is not None:
+            nets.append(("netG_ema", trainer.netG_ema, None))
+        for name, net, opt in nets:
+            net.save_checkpoint(folder, step, opt, name=f"{name}_{step}_steps.pth")
+        atomic_json_dump({"metric": self.metric, "step": step, "score": score,
+                          "generator": protocol.get("generator", "raw"),
+                          "files": [f"{name}_{step}_steps.pth" for name, _, _ in nets], "protocol": protocol},
+                         os.path.join(folder, BEST_FILE))
+        for fname in os.listdir(folder):
+            match = ckpt_layout.STEP_PATTERN.match(fname)
+            if match and int(match.group(2)) != step:
+                os.remove(os.path.join(folder, fname))
+
+    def state_dict(self):
+        return {"best": self.best, "history": self.history}
+
+    def load_state_dict(self, state):
+        state = state or {}
+        if self.best is None and state.get("best"):
+            self.best = dict(state["best"])
+        self.history = list(state.get("history", []))
