@@ -157,9 +157,9 @@ class Trainer:
 
     def __init__(self, netD, netG, optD, optG, dataloader, num_steps, log_dir="./log", n_dis=1, lr_decay=None,
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
-                 log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
-                 amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, components=None):
+                 log_steps=50, save_steps=5000, flush_secs=30, amp=False, seed=None, keep_last=None,
+                 channels_last=None, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
+                 compile=False, sync_bn=False, components=None):  # up to amp: 0.1.16's positional order
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
