@@ -202,6 +202,15 @@ def resolve(dotted):
     raise ImportError(dotted)
 
 
+def _code(path, text):
+    """The code of a document: its ```python blocks (Markdown) or literal blocks (reST), where
+    imports are real rather than described (prose may name a placeholder module)."""
+    if path.endswith(".md"):
+        return "\n".join(python_blocks(path))
+    blocks = re.findall(r"(?:^\.\. code-block::.*|::)\n\n((?:[ \t]+.*\n|\n)+)", text, flags=re.M)
+    return "\n".join(blocks)
+
+
 def mentioned_names():
     names = set()
     for path in _documents():
@@ -209,7 +218,7 @@ def mentioned_names():
         where = os.path.relpath(path, ROOT)
         for m in re.finditer(r"(?<![\w.<])((?:mmc|torch_mimicry)(?:\.[A-Za-z_]\w*)+)(?![\w<])", text):
             names.add((where, m.group(1)))
-        for m in re.finditer(r"from (torch_mimicry(?:\.\w+)*) import (\([^)]*\)|[^\n#]+)", text):
+        for m in re.finditer(r"from (torch_mimicry(?:\.\w+)*) import (\([^)]*\)|[^\n#]+)", _code(path, text)):
             for name in re.findall(r"\w+", m.group(2)):
                 names.add((where, f"{m.group(1)}.{name}"))
         module = None
@@ -225,7 +234,7 @@ def mentioned_names():
 
 def test_documents_mention_names():
     names = {n for _, n in mentioned_names()}
-    assert "mmc.metrics.inception_features" in names and "mmc.training.Trainer" in names
+    assert "mmc.training.Trainer" in names and any(n.endswith(".inception_features") for n in names)
 
 
 @pytest.mark.parametrize("where, name", mentioned_names())
