@@ -93,7 +93,7 @@ def _home(obj):
 
 
 def _module_page(name, submodules):
-    module = sys.modules[name]  # the module itself, even where a package attribute shadows its name
+    module = importlib.import_module(name)  # the module itself, even where a package attribute shadows its name
     lines = [name.replace("_", r"\_"), "=" * (len(name) + name.count("_")), "", f".. automodule:: {name}", ""]
     for title, members in _defined_here(module).items():
         if members:
@@ -121,7 +121,7 @@ def write_api_pages(package_name=PACKAGE, folder=API_DIR):
     os.makedirs(folder, exist_ok=True)
     pages = {name + ".rst": _module_page(name, [n for n in names if n.rpartition(".")[0] == name]) for name in names}
     objects = {f"{name}.{member}.rst" for name in names
-               for members in _defined_here(sys.modules[name]).values() for member in members}
+               for members in _defined_here(importlib.import_module(name)).values() for member in members}
     for entry in os.listdir(folder):  # autosummary writes the object pages; stale ones go
         if entry not in pages and entry not in objects:
             os.remove(os.path.join(folder, entry))

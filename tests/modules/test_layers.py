@@ -157,8 +157,11 @@ def test_pooled_conv_is_conv_then_average_pool(size, sn):
     assert isinstance(conv, PooledConv2d) and has_spectral_norm(conv) == sn
     x = torch.randn(3, 4, size, size, dtype=torch.float64, requires_grad=True)
     conv.double()
-    out = conv(x)
-    ref = torch.nn.functional.avg_pool2d(torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1), 2)
+    out = conv(x, pool=True)
+    plain = torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1)
+    ref = torch.nn.functional.avg_pool2d(plain, 2)
+    # Called alone it is the plain 3x3 convolution (what a network's own forward gets from block.c2)
+    assert torch.equal(conv(x), plain)
     assert out.shape == ref.shape == (3, 5, size // 2, size // 2)
     assert torch.allclose(out, ref, rtol=0, atol=1e-12)
     grad = torch.randn_like(out)

@@ -25,10 +25,25 @@ def test_minimax_and_ns():
     d = _mean([-math.log(_sig(x)) for x in r]) + _mean([-math.log(1 - _sig(x)) for x in f])
     assert losses.discriminator_loss("gan", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
     assert losses.discriminator_loss("ns", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
-    assert losses.generator_loss("gan", FAKE).item() == pytest.approx(_mean([math.log(1 - _sig(x)) for x in f]),
+    # 'gan' and 'ns' generators both minimise -log D(G(z)) (as torch-mimicry 0.1.16 did)
+    assert losses.generator_loss("gan", FAKE).item() == pytest.approx(_mean([-math.log(_sig(x)) for x in f]),
                                                                       rel=1e-6)
     assert losses.generator_loss("ns", FAKE).item() == pytest.approx(_mean([-math.log(_sig(x)) for x in f]),
                                                                      rel=1e-6)
+
+
+def test_positional_argument_order_of_the_original():
+    """torch-mimicry 0.1.16 took (output_fake, output_real) for hinge and minimax and
+    (output_real, output_fake) for wasserstein; positional calls give the same values here."""
+    assert losses.hinge_loss_dis(FAKE, REAL).item() == pytest.approx(
+        _mean([max(0, 1 - x) for x in r]) + _mean([max(0, 1 + x) for x in f]), rel=1e-6)
+    assert losses.minimax_loss_dis(FAKE, REAL).item() == pytest.approx(
+        _mean([-math.log(_sig(x)) for x in r]) + _mean([-math.log(1 - _sig(x)) for x in f]), rel=1e-6)
+    assert losses.wasserstein_loss_dis(REAL, FAKE).item() == pytest.approx(_mean(f) - _mean(r), rel=1e-6)
+    assert losses.minimax_loss_gen(FAKE, real_label_val=1.0).item() == pytest.approx(
+        _mean([-math.log(_sig(x)) for x in f]), rel=1e-6)
+    per_sample = losses.minimax_loss_gen(FAKE, reduction="none")  # keyword arguments reach the BCE
+    assert per_sample.shape == FAKE.shape
 
 
 def test_hinge_and_wasserstein():

@@ -31,8 +31,8 @@ def test_save_and_restore_round_trip_with_optimizer(tmp_path):
     m(torch.randn(4, 3)).sum().backward()
     opt.step()
     path = m.save_checkpoint(str(tmp_path / "ckpt"), global_step=7, optimizer=opt)
-    assert os.path.basename(path) == "TinyModel_7_steps.pth"
-    assert os.listdir(tmp_path / "ckpt") == ["TinyModel_7_steps.pth"]  # no temporary files left
+    assert os.path.basename(path) == "ckpt_7_steps.pth"  # named after its folder, as in 0.1.16
+    assert os.listdir(tmp_path / "ckpt") == ["ckpt_7_steps.pth"]  # no temporary files left
 
     m2 = TinyModel()
     opt2 = torch.optim.Adam(m2.parameters(), lr=1e-3)

@@ -23,8 +23,8 @@ def test_projection_term_hand_computation():
     y1, y2 = torch.tensor([0, 1, 2]), torch.tensor([3, 3, 0])
     with torch.no_grad():
         diff = netD(x, y1) - netD(x, y2)
-        from torch_mimicry.nets.dcgan import dcgan_base
-        h = dcgan_base.resnet_features(x, dcgan_base.discriminator_blocks(netD)).sum(dim=(2, 3))
+        from torch_mimicry.nets import resnet_backbone
+        h = resnet_backbone.resnet_features(x, resnet_backbone.discriminator_blocks(netD)).sum(dim=(2, 3))
         layer = netD.l_y
         sigma = layer.weight_u @ layer.weight_orig @ layer.weight_v
         embed = layer.weight_orig / sigma

@@ -44,12 +44,12 @@ def test_relativistic_losses_by_hand(loss_type):
     torch.manual_seed(1)
     with torch.no_grad():
         out_fake, out_real = netD(netG.generate_images(6)), netD(real[0])
-    assert abs(log_d["errD"] - RELATIVISTIC[loss_type](out_real, out_fake).item()) < 1e-5
+    assert abs(log_d.get_value("errD") - RELATIVISTIC[loss_type](out_real, out_fake).item()) < 1e-5
     log_g = _frozen_step(netG, netD, real, seed=2)
     torch.manual_seed(2)
     with torch.no_grad():
         out_fake, out_real = netD(netG.generate_images(6)), netD(real[0])
-    assert abs(log_g["errG"] - RELATIVISTIC[loss_type](out_fake, out_real).item()) < 1e-5
+    assert abs(log_g.get_value("errG") - RELATIVISTIC[loss_type](out_fake, out_real).item()) < 1e-5
 
 
 def test_no_spectral_norm_and_ns_loss():

@@ -87,8 +87,8 @@ def test_d_and_g_step_loss_terms_by_hand(fuse):
         rot_logits = netD(ssgan.rotate_batch(real[0])[0])[1]
     labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
     hinge = torch.relu(1 - out_real).mean() + torch.relu(1 + out_fake).mean()
-    assert abs(log["errD"] - hinge.item()) < 1e-5
-    assert abs(log["errD_SS"] - 1.0 * torch.nn.functional.cross_entropy(rot_logits, labels).item()) < 1e-5
+    assert abs(log.get_value("errD") - hinge.item()) < 1e-5
+    assert abs(log.get_value("errD_SS") - 1.0 * torch.nn.functional.cross_entropy(rot_logits, labels).item()) < 1e-5
     assert log.get_group_name("errD_SS") == "loss_SS"
 
     log = _frozen_step(netG, netD, real, seed=2)
@@ -97,8 +97,8 @@ def test_d_and_g_step_loss_terms_by_hand(fuse):
         fake = netG.generate_images(8)
         out_fake = netD(fake)[0]
         rot_logits = netD(ssgan.rotate_batch(fake)[0])[1]
-    assert abs(log["errG"] - (-out_fake.mean()).item()) < 1e-5
-    assert abs(log["errG_SS"] - 0.2 * torch.nn.functional.cross_entropy(rot_logits, labels).item()) < 1e-5
+    assert abs(log.get_value("errG") - (-out_fake.mean()).item()) < 1e-5
+    assert abs(log.get_value("errG_SS") - 0.2 * torch.nn.functional.cross_entropy(rot_logits, labels).item()) < 1e-5
 
 
 def test_fused_forwards_run_fewer_discriminator_passes():
@@ -127,7 +127,7 @@ def test_fused_and_separate_passes_agree_in_eval_mode():
         netD.fuse_forwards = fuse
         logs.append(_frozen_step(netD, netG, real, seed=3))
     for key in ("errD", "errD_SS", "D(x)", "D(G(z))"):
-        assert abs(logs[0][key] - logs[1][key]) < 1e-5
+        assert abs(logs[0].get_value(key) - logs[1].get_value(key)) < 1e-5
 
 
 def test_default_hyperparameters():

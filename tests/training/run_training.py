@@ -19,10 +19,12 @@ class SlowDiscriminator(mmc.nets.sngan.SNGANDiscriminator32):
         return super().train_step(*args, **kwargs)
 
 
-def build(log_dir, num_steps, save_steps=2, seed=3, n_dis=2, lr=2e-4, lr_decay="linear", sleep=0.0, **kwargs):
+def build(log_dir, num_steps, save_steps=2, seed=3, n_dis=2, lr=2e-4, lr_decay="linear", sleep=0.0, plain=False,
+          **kwargs):
+    """``plain=True`` uses the library's own SNGANDiscriminator32 instead of SlowDiscriminator."""
     torch.manual_seed(0)
     netG = mmc.nets.sngan.SNGANGenerator32(ngf=8)
-    netD = SlowDiscriminator(ndf=8)
+    netD = mmc.nets.sngan.SNGANDiscriminator32(ndf=8) if plain else SlowDiscriminator(ndf=8)
     netD.sleep = sleep
     data = torch.utils.data.TensorDataset(torch.rand(20, 3, 32, 32) * 2 - 1, torch.zeros(20, dtype=torch.long))
     dataloader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True)

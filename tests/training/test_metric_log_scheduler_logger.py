@@ -11,10 +11,13 @@ def test_metric_log_keeps_values_unrounded():
     log = MetricLog()
     log.add_metric("errD", torch.tensor(0.123456789), group="loss", precision=3)
     log.add_metric("D(x)", 0.5)
-    assert log["errD"] == pytest.approx(0.123456789, rel=1e-6)
+    assert log.get_value("errD") == pytest.approx(0.123456789, rel=1e-6)
+    assert dict(log.scalars())["errD"] == log.get_value("errD")
+    assert log["errD"] == 0.123  # read rounded to its precision, as in torch-mimicry 0.1.16
     assert log.format("errD") == "0.123"
     assert list(log.keys()) == ["errD", "D(x)"]
-    assert dict(log.items())["D(x)"] == 0.5
+    assert dict(log.items())["D(x)"] == {"value": 0.5, "group": None, "precision": 4}
+    assert log.metrics_dict["errD"]["group"] == "loss"
     assert log.get_group_name("errD") == "loss" and log.get_group_name("D(x)") is None
     assert "errD" in log and len(log) == 2
     assert str(log) == "errD: 0.123, D(x): 0.5000"
@@ -43,7 +46,7 @@ def test_linear_decay_reaches_zero_and_logs():
     optD, optG = _optimizers()
     sched = LRScheduler("linear", optD, optG, num_steps=10)
     log = sched.step(MetricLog(), 0)
-    assert log["lr_D"] == pytest.approx(2e-4) and log["lr_G"] == pytest.approx(1e-4)
+    assert log.get_value("lr_D") == pytest.approx(2e-4) and log.get_value("lr_G") == pytest.approx(1e-4)
     sched.step(MetricLog(), 5)
     assert optD.param_groups[0]["lr"] == pytest.approx(1e-4)
     assert optG.param_groups[0]["lr"] == pytest.approx(5e-5)
@@ -61,6 +64,8 @@ def test_constant_schedule_and_errors():
     sched.step(MetricLog(), 9)
     assert optD.param_groups[0]["lr"] == pytest.approx(2e-4)
     with pytest.raises(ValueError, match="Unknown lr_decay"):
+        LRScheduler("exp", optD, optG, num_steps=10)
+    with pytest.raises(NotImplementedError):  # what torch-mimicry 0.1.16 raised
         LRScheduler("exp", optD, optG, num_steps=10)
 
 

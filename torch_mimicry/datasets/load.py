@@ -27,6 +27,7 @@ from torchvision import datasets as tvd
 from torchvision import transforms
 from torchvision.datasets.utils import check_md5
 
+from torch_mimicry.datasets import original_layout
 from torch_mimicry.datasets.folder import _DECODE_ERRORS, FlatImageFolder, LMDBImages, check_image_files, list_images
 from torch_mimicry.datasets.folder import load_rgb
 from torch_mimicry.datasets.synthetic import SyntheticShapes
@@ -126,6 +127,11 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
             out). ``check_integrity``: True warns when files differ from the official
             release (MD5), ``'strict'`` raises, False skips the verification.
 
+            The keywords of torch-mimicry 0.1.16 are accepted too (``transform_data``,
+            ``convert_tensor``, CIFAR ``split='all'``; see ``datasets.data_utils``), and files
+            in its folder layout (``root/cifar10/...``, ``root/stl10/...``, ``root/celeba/...``)
+            are found.
+
     Returns:
         torch.utils.data.Dataset: items ``(image, label)``, image float32 (3, H, W) in
         [-1, 1], label int.
@@ -140,6 +146,10 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
             another format; the message names it and how to get it again.
     """
     _check_name(name)
+    if any(k in kwargs for k in ("transform_data", "convert_tensor")) or (
+            kwargs.get("split") == "all" and name in ("cifar10", "cifar100")):
+        from torch_mimicry.datasets import data_utils  # torch-mimicry 0.1.16's keywords
+        return data_utils.load_dataset(root, name, **kwargs)
     builder = _BUILDERS[name]
     params = inspect.signature(builder).parameters
     accepted = [p for p in params if p not in ("root", "name")]
@@ -152,7 +162,7 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
     if root is None and name not in ("synthetic", "fake_data"):
         raise ValueError(f"load_dataset({name!r}) needs a root directory, got None.")
     if root is not None:
-        root = os.path.expanduser(os.fspath(root))
+        root = original_layout.find_root(os.path.expanduser(os.fspath(root)), name)
     return builder(root, name, **kwargs)
 
 

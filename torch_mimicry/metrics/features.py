@@ -9,10 +9,30 @@ import torch
 
 from torch_mimicry.utils.images import check_image_values
 
-__all__ = ["extract", "extract_with", "weights_hash", "to_uint8", "FEATURE_DIM"]
+__all__ = ["inception_features", "extract", "extract_with", "weights_hash", "to_uint8", "FEATURE_DIM"]
 
 #: Width of the pool3 features :func:`extract` returns (replace it together with ``extract``).
 FEATURE_DIM = 2048
+
+
+def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32):
+    """Inception ``pool_3`` features and unbiased logits of images (``mmc.metrics.inception_features``).
+
+    Args:
+        images: uint8 ``[N, 3, H, W]`` tensor in [0, 255], float tensor in [-1, 1], or an
+            iterable of such batches.
+        weights: Inception weights file (default: ``$MIMICRY_INCEPTION_WEIGHTS``, the cache or
+            a download; see ``torch_mimicry.metrics.inception.load_inception_weights``).
+        backend (str): ``'torch'`` (PyTorch port) or ``'tf'`` (the original graph in TensorFlow).
+        batch_size (int): images per forward pass. device: default CUDA if available.
+        dtype: ``torch.float32`` or ``torch.float64`` (torch backend).
+
+    Returns:
+        tuple: ``(pool3 [N, 2048], logits [N, 1008])`` float64 CPU tensors.
+    """
+    from torch_mimicry.metrics.inception import inception_features as _inception_features
+    return _inception_features(images, weights=weights, backend=backend, batch_size=batch_size, device=device,
+                               dtype=dtype)
 
 
 def extract(images, weights=None, backend="torch", batch_size=50, device=None, resize="tf1"):

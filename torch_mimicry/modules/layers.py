@@ -4,23 +4,36 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_mimicry.modules import spectral_norm as sn_layers
 from torch_mimicry.modules.spectral_norm import spectral_norm
 
 _spectral_norm = spectral_norm  # the function, where an argument shadows its name
 
 
-def SNConv2d(*args, **kwargs):
-    """``nn.Conv2d`` with spectral normalisation; takes ``nn.Conv2d``'s arguments."""
+def SNConv2d(*args, default=True, **kwargs):
+    """``nn.Conv2d`` with spectral normalisation; takes ``nn.Conv2d``'s arguments.
+
+    ``default=True``: PyTorch's hook-based spectral norm (every layer of the library).
+    ``default=False``: the buffered layer ``torch_mimicry.modules.spectral_norm.SNConv2d``.
+    """
+    if not default:
+        return sn_layers.SNConv2d(*args, **kwargs)
     return spectral_norm(nn.Conv2d(*args, **kwargs))
 
 
-def SNLinear(*args, **kwargs):
-    """``nn.Linear`` with spectral normalisation; takes ``nn.Linear``'s arguments."""
+def SNLinear(*args, default=True, **kwargs):
+    """``nn.Linear`` with spectral normalisation; takes ``nn.Linear``'s arguments
+    (``default`` as in :func:`SNConv2d`)."""
+    if not default:
+        return sn_layers.SNLinear(*args, **kwargs)
     return spectral_norm(nn.Linear(*args, **kwargs))
 
 
-def SNEmbedding(*args, **kwargs):
-    """``nn.Embedding`` with spectral normalisation; takes ``nn.Embedding``'s arguments."""
+def SNEmbedding(*args, default=True, **kwargs):
+    """``nn.Embedding`` with spectral normalisation; takes ``nn.Embedding``'s arguments
+    (``default`` as in :func:`SNConv2d`)."""
+    if not default:
+        return sn_layers.SNEmbedding(*args, **kwargs)
     return spectral_norm(nn.Embedding(*args, **kwargs))
 
 
@@ -34,23 +47,29 @@ _CORNERS = ((0, 1, 0, 1), (1, 0, 0, 1), (0, 1, 1, 0), (1, 0, 1, 0))
 
 
 class PooledConv2d(nn.Conv2d):
-    """A 3x3 convolution (stride 1, padding 1) followed by 2x2 average pooling.
+    """A 3x3 convolution (stride 1, padding 1) that can also run fused with the 2x2 average
+    pooling that follows it in a downsampling discriminator block.
 
-    Computed as one stride-2 convolution whose 4x4 kernel is the average of the 3x3 kernel
-    placed at the four corners: the same linear map as ``avg_pool2d(conv(x), 2)`` (only the
-    floating-point rounding differs) with 16 instead of 36 multiply-adds per output value and
-    input channel. Parameters, state-dict keys and spectral normalisation (of the 3x3 weight)
-    are those of ``nn.Conv2d(in_channels, out_channels, 3, 1, 1)``.
+    ``conv(x)`` is the plain 3x3 convolution, ``[N, in, H, W] -> [N, out, H, W]``, exactly as
+    ``nn.Conv2d(in_channels, out_channels, 3, 1, 1)``: code that calls a block's ``c2`` itself
+    (a network's own ``forward``) gets what it got from torch-mimicry 0.1.16.
 
-    Shapes: ``[N, in, H, W] -> [N, out, H // 2, W // 2]``.
+    ``conv(x, pool=True)`` equals ``avg_pool2d(conv(x), 2)``, ``[N, in, H, W] -> [N, out, H // 2,
+    W // 2]``, computed as one stride-2 convolution whose 4x4 kernel is the average of the 3x3
+    kernel placed at the four corners: the same linear map (only the floating-point rounding
+    differs) with 16 instead of 36 multiply-adds per output value and input channel. The
+    library's blocks call it so. Parameters, state-dict keys and spectral normalisation (of the
+    3x3 weight; its hook runs on either call) are those of the plain convolution.
     """
 
     def __init__(self, in_channels, out_channels, bias=True):
         super().__init__(in_channels, out_channels, 3, 1, padding=1, bias=bias)
 
-    def _conv_forward(self, input, weight, bias):
-        kernel = sum(F.pad(weight, corner) for corner in _CORNERS) * 0.25
-        return F.conv2d(input, kernel, bias, stride=2, padding=1)
+    def forward(self, input, pool=False):
+        if not pool:
+            return self._conv_forward(input, self.weight, self.bias)
+        kernel = sum(F.pad(self.weight, corner) for corner in _CORNERS) * 0.25
+        return F.conv2d(input, kernel, self.bias, stride=2, padding=1)
 
 
 def pooled_conv3x3(in_channels, out_channels, spectral_norm=False, bias=True):

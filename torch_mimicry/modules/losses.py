@@ -4,14 +4,16 @@ returns a scalar tensor (the mean over the batch).
 Loss types: ``gan`` (minimax), ``ns`` (non-saturating), ``hinge``, ``wasserstein``, ``lsgan``
 (least squares, Mao et al. 2017) and the relativistic average losses ``rasgan``, ``ralsgan`` and
 ``rahinge`` (Jolicoeur-Martineau 2018). For ``gan`` and ``ns`` the discriminator loss is the same
-binary cross-entropy; they differ in the generator loss. Relativistic losses compare each
+binary cross-entropy; the generator losses are both ``-log D(G(z))`` (``gan`` as binary
+cross-entropy against the real label, as torch-mimicry 0.1.16 computed it; ``ns`` as
+``softplus(-x)``). Relativistic losses compare each
 output with the mean output of the other kind, so their generator loss needs the
 discriminator's output on real data too; like the paper's reference code they average the
 real and fake terms (divide by 2).
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -28,17 +30,30 @@ def check_loss_type(loss_type: str) -> str:
     return loss_type
 
 
-def minimax_loss_dis(output_real: Tensor, output_fake: Tensor, real_label_val: float = 1.0,
-                     fake_label_val: float = 0.0) -> Tensor:
-    """-log D(x) - log(1 - D(G(z))): binary cross-entropy on logits."""
-    real = F.binary_cross_entropy_with_logits(output_real, torch.full_like(output_real, real_label_val))
-    fake = F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, fake_label_val))
+# Argument order: the discriminator losses of torch-mimicry 0.1.16 took ``(output_fake,
+# output_real)`` (hinge, minimax) or ``(output_real, output_fake)`` (wasserstein); positional calls
+# written for it keep working. The library itself passes them by keyword.
+
+
+def minimax_loss_dis(output_fake: Tensor, output_real: Tensor, real_label_val: float = 1.0,
+                     fake_label_val: float = 0.0, **kwargs: Any) -> Tensor:
+    """-log D(x) - log(1 - D(G(z))): binary cross-entropy on logits.
+
+    ``**kwargs`` go to ``F.binary_cross_entropy_with_logits`` (e.g. ``reduction``).
+    """
+    real = F.binary_cross_entropy_with_logits(output_real, torch.full_like(output_real, real_label_val), **kwargs)
+    fake = F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, fake_label_val), **kwargs)
     return real + fake
 
 
-def minimax_loss_gen(output_fake: Tensor, fake_label_val: float = 0.0) -> Tensor:
-    """log(1 - D(G(z))), the generator side of the original minimax game."""
-    return -F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, fake_label_val))
+def minimax_loss_gen(output_fake: Tensor, real_label_val: float = 1.0, **kwargs: Any) -> Tensor:
+    """Binary cross-entropy of the fake logits against the real label: -log D(G(z)).
+
+    The generator loss of ``loss_type='gan'``, as in torch-mimicry 0.1.16 (the form of the
+    minimax game that does not saturate). ``**kwargs`` go to
+    ``F.binary_cross_entropy_with_logits``.
+    """
+    return F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, real_label_val), **kwargs)
 
 
 def ns_loss_gen(output_fake: Tensor, real_label_val: float = 1.0) -> Tensor:
@@ -46,7 +61,7 @@ def ns_loss_gen(output_fake: Tensor, real_label_val: float = 1.0) -> Tensor:
     return F.binary_cross_entropy_with_logits(output_fake, torch.full_like(output_fake, real_label_val))
 
 
-def hinge_loss_dis(output_real: Tensor, output_fake: Tensor) -> Tensor:
+def hinge_loss_dis(output_fake: Tensor, output_real: Tensor) -> Tensor:
     """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
     return F.relu(1.0 - output_real).mean() + F.relu(1.0 + output_fake).mean()
 
@@ -114,13 +129,13 @@ def discriminator_loss(loss_type: str, output_real: Tensor, output_fake: Tensor)
     """The discriminator loss of ``loss_type`` on real and fake logits."""
     check_loss_type(loss_type)
     if loss_type in ("gan", "ns"):
-        return minimax_loss_dis(output_real, output_fake)
+        return minimax_loss_dis(output_fake=output_fake, output_real=output_real)
     if loss_type == "hinge":
-        return hinge_loss_dis(output_real, output_fake)
+        return hinge_loss_dis(output_fake=output_fake, output_real=output_real)
     if loss_type == "wasserstein":
-        return wasserstein_loss_dis(output_real, output_fake)
+        return wasserstein_loss_dis(output_real=output_real, output_fake=output_fake)
     if loss_type == "lsgan":
-        return ls_loss_dis(output_real, output_fake)
+        return ls_loss_dis(output_real=output_real, output_fake=output_fake)
     return _RELATIVISTIC[loss_type](output_real, output_fake)
 
 

@@ -147,7 +147,8 @@ class DBlock(nn.Module):
         self.learnable_sc = in_channels != out_channels or downsample
 
         self.c1 = Conv2d(in_channels, self.hidden_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
-        # With downsampling, c2 includes the 2x2 average pooling (a PooledConv2d).
+        # With downsampling, c2 is a PooledConv2d: the block calls it with pool=True (conv and
+        # 2x2 average pooling in one); called alone it is the plain 3x3 convolution.
         self.c2 = (pooled_conv3x3(self.hidden_channels, out_channels, spectral_norm=spectral_norm) if downsample
                    else Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm))
         self.activation = nn.ReLU(True)
@@ -159,7 +160,8 @@ class DBlock(nn.Module):
         """The residual branch: ReLU, 3x3 convolution, ReLU, 3x3 convolution (pooled when downsampling)."""
         # Not in place: ``x`` is also the shortcut's input.
         h = self.c1(F.relu(x))
-        return self.c2(self.activation(h))  # pooled by c2 when downsampling
+        h = self.activation(h)
+        return self.c2(h, pool=True) if self.downsample else self.c2(h)
 
     def shortcut(self, x):
         """The shortcut branch: identity, or 2x2 average pooling (when downsampling) and a 1x1 convolution."""
@@ -184,14 +186,14 @@ class DBlockOptimized(nn.Module):
         self.out_channels = out_channels
         self.spectral_norm = spectral_norm
         self.c1 = Conv2d(in_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
-        self.c2 = pooled_conv3x3(out_channels, out_channels, spectral_norm=spectral_norm)  # conv3x3 + avgpool
+        self.c2 = pooled_conv3x3(out_channels, out_channels, spectral_norm=spectral_norm)  # fused with the avgpool
         self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
         self.activation = nn.ReLU(True)
         _init_residual(self)
 
     def residual(self, x):
         """The residual branch: 3x3 convolution, ReLU, 3x3 convolution with 2x2 average pooling."""
-        return self.c2(self.activation(self.c1(x)))  # c2 pools
+        return self.c2(self.activation(self.c1(x)), pool=True)  # conv3x3 + avgpool in one
 
     def shortcut(self, x):
         """The shortcut branch: 2x2 average pooling, then a 1x1 convolution."""

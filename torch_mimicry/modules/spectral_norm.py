@@ -1,11 +1,26 @@
-"""The single spectral-normalisation implementation used by every layer of the library.
+"""Spectral normalisation (Miyato et al. 2018): a weight divided by an estimate of its largest
+singular value, refined by one power iteration per training-mode forward pass.
 
-Spectral normalisation (Miyato et al. 2018) divides a weight by an estimate of its largest
-singular value, refined by one power iteration per training-mode forward pass. The library
-uses PyTorch's hook-based implementation so that state dicts carry the keys ``weight_orig``,
-``weight_u`` and ``weight_v``, the layout of checkpoints written by earlier Mimicry releases.
+* :func:`spectral_norm` (the implementation every layer of the library uses) applies PyTorch's
+  hook-based spectral norm: state dicts carry ``weight_orig``, ``weight_u`` and ``weight_v``.
+* :class:`SNConv2d`, :class:`SNLinear`, :class:`SNEmbedding` (with the :class:`SpectralNorm`
+  mixin) are the buffered layers of torch-mimicry 0.1.16 (buffers ``sn_u`` ``[1, out]`` and
+  ``sn_sigma`` ``[1]``), kept for networks written with them and reached through
+  ``SNConv2d(..., default=False)`` of ``torch_mimicry.modules``. They run one power iteration
+  at every forward pass, also in eval mode, where the refined estimate is used but not stored.
+  Their checkpoints load into hook-based layers too (``BaseModel.restore_checkpoint``).
+
+The module itself is callable, ``spectral_norm(layer)``, as a shorthand for
+:func:`spectral_norm`.
 """
+import sys
+import types
+
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["spectral_norm", "has_spectral_norm", "SpectralNorm", "SNConv2d", "SNLinear", "SNEmbedding"]
 
 
 def spectral_norm(module, n_power_iterations=1, eps=1e-12):
@@ -14,5 +29,110 @@ def spectral_norm(module, n_power_iterations=1, eps=1e-12):
 
 
 def has_spectral_norm(module):
-    """True when ``module`` carries a spectral-norm hook on its weight."""
-    return hasattr(module, "weight_orig") and hasattr(module, "weight_u")
+    """True when ``module`` is spectrally normalised (hook-based or buffered)."""
+    return (hasattr(module, "weight_orig") and hasattr(module, "weight_u")) or isinstance(module, SpectralNorm)
+
+
+class SpectralNorm:
+    """Mixin giving a layer with a ``weight`` of ``n_dim`` rows a buffered spectral norm.
+
+    Buffers: ``sn_u`` ``[1, n_dim]`` (left singular vector estimate, random at start) and
+    ``sn_sigma`` ``[1]`` (the last estimate of the largest singular value).
+
+    Args:
+        n_dim (int): rows of the weight seen as a matrix (output channels / features).
+        num_iters (int): power iterations per forward pass.
+        eps (float): added to norms to avoid division by zero.
+    """
+
+    def __init__(self, n_dim, num_iters=1, eps=1e-12):
+        self.num_iters = num_iters
+        self.eps = eps
+        self.register_buffer("sn_u", torch.randn(1, n_dim))
+        self.register_buffer("sn_sigma", torch.ones(1))
+
+    @property
+    def u(self):
+        """The singular vector estimate ``sn_u`` ``[1, n_dim]``."""
+        return self.sn_u
+
+    @property
+    def sigma(self):
+        """The last stored singular value estimate ``sn_sigma`` ``[1]``."""
+        return self.sn_sigma
+
+    def _power_iteration(self, W, u, num_iters, eps=1e-12):
+        """``num_iters`` power iterations on ``W`` ``[out, in]`` from ``u`` ``[1, out]`` (no
+        gradient); returns ``(sigma [1, 1] = u W v^T with gradient to W, u, v)``."""
+        with torch.no_grad():
+            for _ in range(num_iters):
+                v = F.normalize(u @ W, dim=1, eps=eps)
+                u = F.normalize(v @ W.t(), dim=1, eps=eps)
+        return u @ (W @ v.t()), u, v
+
+    def sn_weights(self):
+        """The weight divided by its estimated largest singular value.
+
+        In training mode the refined ``u`` and ``sigma`` are stored in the buffers.
+        """
+        W = self.weight.reshape(self.weight.shape[0], -1)
+        sigma, u, _ = self._power_iteration(W, self.sn_u, self.num_iters, self.eps)
+        if self.training:
+            with torch.no_grad():
+                self.sn_sigma.copy_(sigma.reshape(1))
+                self.sn_u.copy_(u)
+        return self.weight / sigma
+
+
+def _sn_options(kwargs):
+    return kwargs.pop("num_iters", 1), kwargs.pop("eps", 1e-12)
+
+
+class SNConv2d(nn.Conv2d, SpectralNorm):
+    """``nn.Conv2d`` with a buffered spectral norm (``num_iters=``, ``eps=`` besides
+    ``nn.Conv2d``'s arguments)."""
+
+    def __init__(self, in_channels, out_channels, *args, **kwargs):
+        num_iters, eps = _sn_options(kwargs)
+        nn.Conv2d.__init__(self, in_channels, out_channels, *args, **kwargs)
+        SpectralNorm.__init__(self, n_dim=out_channels, num_iters=num_iters, eps=eps)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.sn_weights(), self.bias)
+
+
+class SNLinear(nn.Linear, SpectralNorm):
+    """``nn.Linear`` with a buffered spectral norm (``num_iters=``, ``eps=`` besides
+    ``nn.Linear``'s arguments)."""
+
+    def __init__(self, in_features, out_features, *args, **kwargs):
+        num_iters, eps = _sn_options(kwargs)
+        nn.Linear.__init__(self, in_features, out_features, *args, **kwargs)
+        SpectralNorm.__init__(self, n_dim=out_features, num_iters=num_iters, eps=eps)
+
+    def forward(self, x):
+        return F.linear(x, self.sn_weights(), self.bias)
+
+
+class SNEmbedding(nn.Embedding, SpectralNorm):
+    """``nn.Embedding`` with a buffered spectral norm over its ``num_embeddings`` rows."""
+
+    def __init__(self, num_embeddings, embedding_dim, *args, **kwargs):
+        num_iters, eps = _sn_options(kwargs)
+        nn.Embedding.__init__(self, num_embeddings, embedding_dim, *args, **kwargs)
+        SpectralNorm.__init__(self, n_dim=num_embeddings, num_iters=num_iters, eps=eps)
+
+    def forward(self, x):
+        return F.embedding(x, self.sn_weights(), self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+
+class _CallableModule(types.ModuleType):
+    """Makes ``torch_mimicry.modules.spectral_norm`` usable both as this module (its classes)
+    and as the function :func:`spectral_norm`."""
+
+    def __call__(self, module, n_power_iterations=1, eps=1e-12):
+        return spectral_norm(module, n_power_iterations=n_power_iterations, eps=eps)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -4,6 +4,8 @@ import os
 
 import torch
 
+from torch_mimicry.training import original_runs
+
 PARAMS_FILE = "params.json"
 
 #: Hyperparameters that may change when a run is resumed (a researcher extends a run or
@@ -114,15 +116,18 @@ def check_resume_consistency(path, params, components, log_dir):
             saved = json.load(f)
         except json.JSONDecodeError as e:
             raise ValueError(f"{path} is not valid JSON ({e}); restore it or use a new log_dir.") from e
-    saved, current = flatten(saved), flatten(json_value(params))
-    mutable = mutable_keys(components)
-    changed = []
-    for key in sorted(set(saved) | set(current)):
-        if key in mutable or any(key.startswith(m + ".") for m in mutable):
-            continue
-        old, new = saved.get(key), current.get(key)
-        if old != new:
-            changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
+    if original_runs.is_original_params(saved):  # a run started by torch-mimicry 0.1.16
+        changed = original_runs.original_params_changes(saved, json_value(params))
+    else:
+        saved, current = flatten(saved), flatten(json_value(params))
+        mutable = mutable_keys(components)
+        changed = []
+        for key in sorted(set(saved) | set(current)):
+            if key in mutable or any(key.startswith(m + ".") for m in mutable):
+                continue
+            old, new = saved.get(key), current.get(key)
+            if old != new:
+                changed.append(f"'{key}' was {old!r} in the saved run and is {new!r} now")
     if changed:
         raise ValueError(f"Cannot resume the run in {log_dir!r}: hyperparameters changed ("
                          + "; ".join(changed) + "). Only num_steps, the logging and saving intervals, amp, "

@@ -26,18 +26,22 @@ class Logger:
         log_dir (str): the run's folder.
         num_steps (int): total generator steps (for progress and ETA).
         dataset_size (int): batches per epoch of the dataloader.
-        n_dis (int): discriminator steps (batches) per generator step.
+        device: unused (images are generated on the generator's device); kept at the position
+            torch-mimicry 0.1.16 had it.
         flush_secs (int): TensorBoard flush interval.
-        num_images (int): images per grid.
+        n_dis (int): discriminator steps (batches) per generator step.
+        **kwargs: accepted and ignored, as in 0.1.16.
     """
 
-    def __init__(self, log_dir, num_steps, dataset_size, n_dis=1, flush_secs=30, num_images=64, device=None):
+    #: Images per grid of :meth:`vis_images` unless it is given ``num_images``.
+    num_images = 64
+
+    def __init__(self, log_dir, num_steps, dataset_size, device=None, flush_secs=120, n_dis=1, **kwargs):
         self.log_dir = log_dir
         self.num_steps = num_steps
         self.dataset_size = max(1, dataset_size)
         self.n_dis = n_dis
         self.flush_secs = flush_secs
-        self.num_images = num_images
         self.device = device
         self.images_dir = os.path.join(log_dir, "images")
         self.data_dir = os.path.join(log_dir, "data")
@@ -55,8 +59,10 @@ class Logger:
         """The 1-based epoch of ``global_step``: batches drawn so far over batches per epoch."""
         return (max(global_step - 1, 0) * self.n_dis) // self.dataset_size + 1
 
+    @property
     def num_epochs(self):
-        """Number of epochs (passes over the dataloader) that ``num_steps`` generator steps span."""
+        """Epochs (passes over the dataloader) that ``num_steps`` generator steps span: an int, as
+        0.1.16's attribute of that name."""
         return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
 
     def print_log(self, global_step, log_data, time_taken, steps_left=None):
@@ -64,7 +70,7 @@ class Logger:
 
         Returns the printed text.
         """
-        lines = [f"INFO: [Epoch {self.epoch(global_step)}/{self.num_epochs()}]"
+        lines = [f"INFO: [Epoch {self.epoch(global_step)}/{self.num_epochs}]"
                  f"[Global Step: {global_step}/{self.num_steps}]"]
         lines += [f"| {name}: {log_data.format(name)}" for name in sorted(log_data.keys())]
         timing = f"| ({time_taken:.4f} sec/idx"
@@ -76,9 +82,9 @@ class Logger:
         return text
 
     def write_summaries(self, log_data, global_step):
-        """TensorBoard scalars: metrics of one group on one chart, others on their own."""
+        """TensorBoard scalars (unrounded): metrics of one group on one chart, others on their own."""
         groups = {}
-        for name, value in log_data.items():
+        for name, value in log_data.scalars():
             group = log_data.get_group_name(name)
             if group is None:
                 self.writer.add_scalar(name, value, global_step=global_step)
@@ -87,32 +93,43 @@ class Logger:
         for group, values in groups.items():
             self.writer.add_scalars(group, values, global_step=global_step)
 
-    def fixed_noise(self, netG):
+    def fixed_noise(self, netG, num_images=None):
         """The run's fixed noise ``[num_images, nz]``, made once and kept in ``images/``.
 
-        It is drawn from its own seeded generator, so it does not disturb the training RNG.
+        It is drawn from its own seeded generator, so it does not disturb the training RNG. A
+        log_dir of torch-mimicry 0.1.16 keeps its noise (``viz/fixed_noise_nz_<nz>.pth``).
         """
-        path = os.path.join(self.images_dir, "fixed_noise.pth")
-        if os.path.isfile(path):
-            noise = torch.load(path, map_location="cpu", weights_only=True)
-            if noise.shape == (self.num_images, netG.nz):
-                return noise
-        noise = torch.randn(self.num_images, netG.nz, generator=torch.Generator().manual_seed(0))
+        num_images = self.num_images if num_images is None else num_images
+        path = os.path.join(self.images_dir, "fixed_noise.pth" if num_images == self.num_images
+                            else f"fixed_noise_{num_images}.pth")
+        legacy = os.path.join(self.log_dir, "viz", f"fixed_noise_nz_{netG.nz}.pth")
+        for candidate in (path, legacy):
+            if os.path.isfile(candidate):
+                noise = torch.load(candidate, map_location="cpu", weights_only=True)
+                if isinstance(noise, torch.Tensor) and noise.shape == (num_images, netG.nz):
+                    return noise
+        noise = torch.randn(num_images, netG.nz, generator=torch.Generator().manual_seed(0))
         atomic_torch_save(noise, path, what="fixed noise of the image grids")
         return noise
 
     @torch.no_grad()
-    def vis_images(self, netG, global_step, fixed_netG=None):
-        """Saves grids of random and fixed-noise samples (TensorBoard and PNG), in eval mode.
+    def vis_images(self, netG, global_step, num_images=64, fixed_netG=None):
+        """Saves grids of ``num_images`` random and fixed-noise samples (TensorBoard and PNG), in
+        eval mode.
 
         Args:
             netG: the generator of the random-noise grid (and of the fixed-noise grid unless
                 ``fixed_netG`` is given).
+            global_step (int): the step in the file names and TensorBoard.
+            num_images (int): images per grid (64, as in 0.1.16).
             fixed_netG: the generator of the fixed-noise grid, e.g. the EMA generator.
 
         The generators' modes and the global RNG are restored afterwards, so visualising does
         not change training.
         """
+        num_images = int(num_images)
+        if num_images < 1:
+            raise ValueError(f"num_images must be a positive integer, got {num_images}.")
         fixed_netG = netG if fixed_netG is None else fixed_netG
         modes = [(net, net.training) for net in (netG, fixed_netG)]
         rng_state = torch.get_rng_state()
@@ -120,8 +137,8 @@ class Logger:
         for net, _ in modes:
             net.eval()
         try:
-            fixed = self._generate(fixed_netG, self.fixed_noise(fixed_netG).to(fixed_netG.device))
-            random = netG.generate_images(self.num_images, device=netG.device)
+            fixed = self._generate(fixed_netG, self.fixed_noise(fixed_netG, num_images).to(fixed_netG.device))
+            random = netG.generate_images(num_images, device=netG.device)
         finally:
             for net, was_training in reversed(modes):
                 net.train(was_training)
@@ -149,7 +166,12 @@ class Logger:
             self._writer.flush()
 
     def close(self):
-        """Flushes and closes the TensorBoard writer; the logger can be closed more than once."""
+        """Flushes and closes the TensorBoard writer; the logger can be closed more than once (a later
+        write opens a new writer)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def close_writers(self):
+        """The name torch-mimicry 0.1.16 gave :meth:`close`."""
+        self.close()

@@ -6,24 +6,33 @@ import torch
 
 
 class MetricLog:
-    """An ordered collection of named scalar metrics, each with an optional group.
+    """An ordered collection of named scalar metrics, each with an optional group and a precision.
 
-    Values are stored unrounded as Python floats (tensors are converted with ``.item()``);
-    ``precision`` only affects how a value is printed. Metrics of one ``group`` share one
-    TensorBoard chart.
+    The interface is that of torch-mimicry 0.1.16: ``log_data[name]`` is the value rounded to
+    its precision, and ``items()`` yields ``(name, {'value', 'group', 'precision'})``. Values are
+    stored unrounded (tensors are read with ``.item()``): :meth:`get_value` and :meth:`scalars`
+    return them, and the Logger writes them to TensorBoard unrounded. Metrics of one ``group``
+    share one TensorBoard chart.
 
     Example::
 
         log_data = MetricLog()
         log_data.add_metric('errD', 0.52341, group='loss', precision=3)
-        log_data['errD']        # 0.52341
-        str(log_data)           # 'errD: 0.523'
+        log_data['errD']             # 0.523 (rounded, as in 0.1.16)
+        log_data.get_value('errD')   # 0.52341
+        str(log_data)                # 'errD: 0.523'
     """
 
     def __init__(self, **kwargs):
-        self.metrics = OrderedDict()
+        #: ``{name: {'value': float, 'group': str or None, 'precision': int}}`` in insertion order.
+        self.metrics_dict = OrderedDict()
         for name, value in kwargs.items():
             self.add_metric(name, value)
+
+    @property
+    def metrics(self):
+        """The same dict as ``metrics_dict``."""
+        return self.metrics_dict
 
     def add_metric(self, name, value, group=None, precision=4):
         """Adds (or replaces) metric ``name``.
@@ -32,7 +41,10 @@ class MetricLog:
             name (str): metric name, e.g. ``'errD'``.
             value (float or Tensor): a scalar; a one-element tensor is read with ``.item()``.
             group (str): metrics of one group are plotted on one TensorBoard chart.
-            precision (int): decimal places when printed.
+            precision (int): decimal places when printed or read with ``log_data[name]``.
+
+        Raises:
+            ValueError: an empty name, or a value that is not a number (or a one-element tensor).
         """
         if not isinstance(name, str) or not name:
             raise ValueError(f"A metric name must be a non-empty string, got {name!r}.")
@@ -44,50 +56,62 @@ class MetricLog:
             value = float(value)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Metric {name!r} must be a number, got {value!r}.") from e
-        self.metrics[name] = {"value": value, "group": group, "precision": int(precision)}
+        self.metrics_dict[name] = {"value": value, "group": group, "precision": int(precision)}
 
     def get_group_name(self, name):
         """The group of metric ``name`` (None if it has none)."""
-        return self.metrics[name]["group"]
+        return self._entry(name)["group"]
+
+    def get_value(self, name):
+        """The unrounded value of metric ``name`` (a float)."""
+        return self._entry(name)["value"]
 
     def keys(self):
         """Metric names in insertion order."""
-        return self.metrics.keys()
+        return self.metrics_dict.keys()
 
     def items(self):
-        """``(name, value)`` pairs in insertion order."""
-        return ((name, m["value"]) for name, m in self.metrics.items())
+        """``(name, {'value', 'group', 'precision'})`` pairs in insertion order (as 0.1.16)."""
+        return self.metrics_dict.items()
 
     def values(self):
-        """Metric values (floats) in insertion order."""
-        return (m["value"] for m in self.metrics.values())
+        """The ``{'value', 'group', 'precision'}`` entries in insertion order."""
+        return self.metrics_dict.values()
+
+    def scalars(self):
+        """``(name, unrounded value)`` pairs in insertion order."""
+        return [(name, m["value"]) for name, m in self.metrics_dict.items()]
 
     def non_finite(self):
         """Names of metrics whose value is NaN or infinite."""
-        return [name for name, value in self.items() if not math.isfinite(value)]
+        return [name for name, value in self.scalars() if not math.isfinite(value)]
 
     def format(self, name):
-        """The value of ``name`` rounded to its precision, as a string."""
-        m = self.metrics[name]
+        """The value of ``name`` with its precision's decimal places, as a string."""
+        m = self._entry(name)
         return f"{m['value']:.{m['precision']}f}"
 
-    def __getitem__(self, name):
+    def _entry(self, name):
         try:
-            return self.metrics[name]["value"]
+            return self.metrics_dict[name]
         except KeyError:
-            raise KeyError(f"No metric {name!r}; logged metrics: {list(self.metrics)}") from None
+            raise KeyError(f"No metric {name!r}; logged metrics: {list(self.metrics_dict)}") from None
+
+    def __getitem__(self, name):
+        m = self._entry(name)
+        return round(m["value"], m["precision"])
 
     def __contains__(self, name):
-        return name in self.metrics
+        return name in self.metrics_dict
 
     def __len__(self):
-        return len(self.metrics)
+        return len(self.metrics_dict)
 
     def __iter__(self):
-        return iter(self.metrics)
+        return iter(self.metrics_dict)
 
     def __str__(self):
-        return ", ".join(f"{name}: {self.format(name)}" for name in self.metrics)
+        return ", ".join(f"{name}: {self.format(name)}" for name in self.metrics_dict)
 
     def __repr__(self):
-        return f"MetricLog({dict(self.items())})"
+        return f"MetricLog({dict(self.scalars())})"

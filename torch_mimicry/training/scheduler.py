@@ -3,6 +3,11 @@
 LR_DECAY_POLICIES = (None, "None", "linear")
 
 
+class UnknownLRDecayError(ValueError, NotImplementedError):
+    """An ``lr_decay`` that is not one of :data:`LR_DECAY_POLICIES`. Both a ``ValueError`` and, as
+    torch-mimicry 0.1.16 raised, a ``NotImplementedError``."""
+
+
 class LRScheduler:
     """Sets the learning rates of both optimizers for each global step and logs them.
 
@@ -12,16 +17,21 @@ class LRScheduler:
         optD, optG (Optimizer): the two optimizers; their current rates are the initial ones.
         num_steps (int): the step at which a linear decay reaches 0.
         start_step (int): the step from which the decay starts.
+        **kwargs: accepted and ignored, as in 0.1.16.
 
-    The schedule is a pure function of the global step, so it needs no state beyond the
-    initial rates and resumes exactly.
+    Attributes ``lr_D`` and ``lr_G`` are the initial rates (of the first parameter group). The
+    schedule is a pure function of the global step, so it needs no state beyond the initial
+    rates and resumes exactly.
+
+    Raises:
+        UnknownLRDecayError: (a ValueError and a NotImplementedError) for another ``lr_decay``.
     """
 
-    def __init__(self, lr_decay, optD, optG, num_steps, start_step=0):
+    def __init__(self, lr_decay, optD, optG, num_steps, start_step=0, **kwargs):
         if lr_decay == "None":
             lr_decay = None
         if lr_decay not in LR_DECAY_POLICIES:
-            raise ValueError(f"Unknown lr_decay {lr_decay!r}: expected None or 'linear'.")
+            raise UnknownLRDecayError(f"Unknown lr_decay {lr_decay!r}: expected None or 'linear'.")
         if lr_decay == "linear" and not 0 <= start_step < num_steps:
             raise ValueError(f"start_step must lie in [0, num_steps), got {start_step} with num_steps={num_steps}.")
         self.lr_decay = lr_decay
@@ -34,6 +44,24 @@ class LRScheduler:
         for opt in (optD, optG):
             for group in opt.param_groups:
                 group.setdefault("initial_lr", group["lr"])
+        self.lr_D = self.base_lrs["D"][0]
+        self.lr_G = self.base_lrs["G"][0]
+
+    def linear_decay(self, optimizer, global_step, lr_value_range, lr_step_range):
+        """Sets the first parameter group's rate of ``optimizer`` on a line and returns it.
+
+        The rate is ``v1`` up to step ``s1``, ``v2`` from step ``s2`` on, and linear in between,
+        for ``lr_value_range = (v1, v2)`` and ``lr_step_range = (s1, s2)`` (0.1.16's helper).
+        """
+        (v1, v2), (s1, s2) = lr_value_range, lr_step_range
+        if global_step <= s1:
+            lr = v1
+        elif global_step >= s2:
+            lr = v2
+        else:
+            lr = v1 + (global_step - s1) / (s2 - s1) * (v2 - v1)
+        optimizer.param_groups[0]["lr"] = lr
+        return lr
 
     def factor(self, global_step):
         """The multiplier of the initial learning rates at ``global_step`` (1 down to 0)."""

@@ -27,6 +27,7 @@ from torch_mimicry.training.ema import EMAGenerator, check_ema_args
 from torch_mimicry.training.evaluator import PeriodicEvaluator
 from torch_mimicry.training.lecam import make_lecam
 from torch_mimicry.training.logger import Logger
+from torch_mimicry.training.memory_format import default_channels_last
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.training.precision import MixedPrecision, resolve_amp
 from torch_mimicry.training.progress_display import ProgressDisplay
@@ -59,6 +60,12 @@ def _check_positive_int(name, value, allow_none=False):
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def _check_interval(name, value):
+    """A positive integer, or ``float('inf')`` for "never" (as in torch-mimicry 0.1.16)."""
+    if value != float("inf"):
+        _check_positive_int(name, value)
 
 
 def _accepts_keyword(fn, name):
@@ -106,11 +113,13 @@ class Trainer:
         log_dir (str): folder of checkpoints, TensorBoard logs and images.
         n_dis (int): discriminator steps per generator step.
         lr_decay (str): ``None`` or ``'linear'`` (to 0 at ``num_steps``).
-        device (torch.device): where to train; default the generator's device. Under
+        device (torch.device): where to train; default the generator's device, or ``cuda:0``
+            when the networks are on the CPU and CUDA is available (as in 0.1.16). Under
             distributed training on CUDA each process uses ``cuda:LOCAL_RANK``.
         netG_ckpt_file, netD_ckpt_file (str): resume from these files instead of the latest.
         print_steps, vis_steps, log_steps, save_steps (int): intervals, in generator steps,
-            of console lines, image grids, TensorBoard scalars and checkpoints.
+            of console lines, image grids, TensorBoard scalars and checkpoints;
+            ``float('inf')`` means never (checkpoints are still written at the end).
         flush_secs (int): TensorBoard flush interval.
         seed (int): seeds torch, numpy and random at the start of a new run (rank ``r`` of a
             distributed run uses ``seed + r``).
@@ -119,9 +128,12 @@ class Trainer:
             channels-last memory format (NHWC), which makes convolutions faster on CPUs (about
             1.4x per training iteration on 2 cores; ``benchmarks/RESULTS.md``). The same fp32
             arithmetic: results differ from NCHW only by the summation order of the
-            convolution kernels. Default ``None``: on when training on the CPU. The networks
-            are converted in place (``False`` leaves their format as it is); checkpoints load
-            into networks of either format.
+            convolution kernels. Default ``None``: on when training on the CPU networks whose
+            ``forward`` / ``train_step`` / ``generate_images`` are all the library's own (a
+            network of your own may flatten feature maps with ``.view``, which needs the NCHW
+            layout; see ``torch_mimicry.training.memory_format``). The networks are converted
+            in place (``False`` leaves their format as it is); checkpoints load into networks
+            of either format.
         amp (bool or str): mixed precision: ``False`` (float32), ``True`` (float16 with a
             gradient scaler on CUDA, bfloat16 on the CPU), ``'fp16'`` or ``'bf16'``
             (:mod:`torch_mimicry.training.precision`). May change when a run resumes.
@@ -147,13 +159,17 @@ class Trainer:
 
     Distributed training starts when a ``torch.distributed`` process group is initialised or the
     script runs under ``torchrun`` (:mod:`torch_mimicry.training.distributed`).
+
+    After construction ``log_dir`` exists, and ``netG_ckpt_dir`` / ``netD_ckpt_dir`` name the
+    checkpoint folders (those of the given checkpoint files, if any), ``scheduler`` the
+    learning-rate schedule and ``logger`` the Logger.
     """
 
     def __init__(self, netD, netG, optD, optG, dataloader, num_steps, log_dir="./log", n_dis=1, lr_decay=None,
                  device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
-                 log_steps=50, save_steps=5000, flush_secs=30, seed=None, keep_last=None, channels_last=None,
-                 amp=False, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, augment=None, lecam=None, progress="log", components=None):
+                 log_steps=50, save_steps=5000, flush_secs=30, amp=False, seed=None, keep_last=None,
+                 channels_last=None, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
+                 compile=False, sync_bn=False, augment=None, lecam=None, progress="log", components=None):  # up to amp: 0.1.16's positional order
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -163,8 +179,9 @@ class Trainer:
                 raise TypeError(f"{name} must be a torch.optim.Optimizer, got {type(opt).__name__}.")
         _check_positive_int("num_steps", num_steps)
         _check_positive_int("n_dis", n_dis)
-        for name in ("print_steps", "vis_steps", "log_steps", "save_steps", "flush_secs"):
-            _check_positive_int(name, locals()[name])
+        for name in ("print_steps", "vis_steps", "log_steps", "save_steps"):
+            _check_interval(name, locals()[name])
+        _check_positive_int("flush_secs", flush_secs)
         _check_positive_int("keep_last", keep_last, allow_none=True)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an int or None, got {seed!r}.")
@@ -219,7 +236,8 @@ class Trainer:
                            if self.distributed.active else dataloader)
         self.num_batches = len(self.dataloader) if num_batches is not None else None
 
-        self.channels_last = self.device.type == "cpu" if channels_last is None else bool(channels_last)
+        self.channels_last = (default_channels_last(self.device, netD, netG) if channels_last is None
+                              else bool(channels_last))
         for net in (self.netD, self.netG):
             net.to(self.device)
             if self.channels_last:
@@ -242,9 +260,14 @@ class Trainer:
         self.params = self._hyperparameters()
         self._check_resume_consistency()
 
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.netG_ckpt_dir = (os.path.dirname(os.path.abspath(netG_ckpt_file)) if netG_ckpt_file
+                              else ckpt_layout.checkpoint_dir(self.log_dir, "netG"))
+        self.netD_ckpt_dir = (os.path.dirname(os.path.abspath(netD_ckpt_file)) if netD_ckpt_file
+                              else ckpt_layout.checkpoint_dir(self.log_dir, "netD"))
         self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=self.num_batches or 1,
                              n_dis=n_dis, flush_secs=flush_secs)
-        self.scheduler = None
+        self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
         self.global_step = 0
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
         self._stop_signal = None
@@ -255,8 +278,10 @@ class Trainer:
     # Hyperparameters
     def _model_device(self):
         for p in self.netG.parameters():
-            return p.device
-        return torch.device("cpu")
+            if p.device.type != "cpu":
+                return p.device
+            break
+        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
 
     def _hyperparameters(self):
         return hparams.run_hyperparameters(self)

@@ -10,6 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import torch
 import torch.nn as nn
 
+from torch_mimicry.nets.basemodel.original_checkpoints import convert_original_state_dict
 from torch_mimicry.utils.io import StrPath, atomic_torch_save
 
 
@@ -95,8 +96,20 @@ class BaseModel(nn.Module):
 
     A checkpoint is a dict ``{'model_state_dict', 'optimizer_state_dict', 'global_step',
     'model_class'}`` written atomically (temporary file, then rename), so a file on disk is
-    either complete or absent.
+    either complete or absent. Checkpoints written by torch-mimicry 0.1.16 load too (see
+    ``torch_mimicry.nets.basemodel.original_checkpoints``).
+
+    Args:
+        scaler: kept as the ``scaler`` attribute (the gradient scaler argument of 0.1.16's
+            constructor); the Trainer passes its scaler to ``train_step`` instead.
     """
+
+    #: ``{old prefix: new prefix}`` of layers that torch-mimicry 0.1.16 named differently.
+    original_key_map: Dict[str, str] = {}
+
+    def __init__(self, scaler: Optional[Any] = None) -> None:
+        super().__init__()
+        self.scaler = scaler
 
     @property
     def device(self) -> torch.device:
@@ -121,10 +134,12 @@ class BaseModel(nn.Module):
             directory (str): folder, created if missing.
             global_step (int): the training step the state belongs to.
             optimizer (Optimizer): optional, its state is saved too.
-            name (str): file name, default ``'<ClassName>_<global_step>_steps.pth'``.
+            name (str): file name, default ``'<folder name>_<global_step>_steps.pth'`` (e.g.
+                ``netG_1000_steps.pth`` in a folder ``netG``), as torch-mimicry 0.1.16 named it.
         """
         if name is None:
-            name = f"{type(self).__name__}_{global_step}_steps.pth"
+            folder = os.path.basename(os.path.normpath(os.fspath(directory)))
+            name = f"{folder}_{global_step}_steps.pth"
         path = os.path.join(directory, name)
         ckpt = {
             "model_state_dict": self.state_dict(),
@@ -154,11 +169,13 @@ class BaseModel(nn.Module):
             scaler.update()
 
     def convert_state_dict(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Maps a state dict from another layout (e.g. an earlier release) to this model's keys.
+        """Maps a state dict from another layout to this model's keys before it is loaded.
 
-        The default returns it unchanged; model families with renamed layers override it.
+        The default converts what torch-mimicry 0.1.16 saved differently (layers renamed in
+        ``original_key_map``, buffered spectral norm, 0-d scalars) and leaves everything else
+        unchanged; override it for layouts of your own.
         """
-        return state_dict
+        return convert_original_state_dict(self, state_dict)
 
     def restore_checkpoint(self, ckpt_file: StrPath, optimizer: Optional[torch.optim.Optimizer] = None) -> int:
         """Restores model (and optimizer) state from ``ckpt_file``; returns its global step.

@@ -9,3 +9,6 @@ from torch_mimicry.nets.cgan_pd.cgan_pd_base import CGANPDBaseDiscriminator, CGA
 __all__ = ["CGANPDBaseDiscriminator", "CGANPDBaseGenerator",
            "CGANPDDiscriminator32", "CGANPDDiscriminator48", "CGANPDDiscriminator64", "CGANPDDiscriminator128",
            "CGANPDGenerator32", "CGANPDGenerator48", "CGANPDGenerator64", "CGANPDGenerator128"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNEmbedding, SNLinear  # noqa: E402,F401

@@ -2,21 +2,21 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.cgan_pd import cgan_pd_base
-from torch_mimicry.nets.dcgan import dcgan_base
 
 
 class CGANPDGenerator32(cgan_pd_base.CGANPDBaseGenerator):
     """cGAN-PD generator for 32x32 images: noise ``[N, nz]``, labels ``[N]`` ->
     images ``[N, 3, 32, 32]`` in [-1, 1]."""
 
-    def __init__(self, num_classes, nz=128, ngf=256, bottom_width=4, **kwargs):
+    def __init__(self, num_classes, bottom_width=4, nz=128, ngf=256, **kwargs):  # 0.1.16's argument order
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[32], num_classes=num_classes)
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32], num_classes=num_classes)
 
     def forward(self, x, y=None):
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
-        return dcgan_base.run_generator(self, x, y=y)
+        return resnet_backbone.run_generator(self, x, y=y)
 
 
 class CGANPDDiscriminator32(cgan_pd_base.CGANPDBaseDiscriminator):
@@ -25,11 +25,12 @@ class CGANPDDiscriminator32(cgan_pd_base.CGANPDBaseDiscriminator):
 
     def __init__(self, num_classes, ndf=128, **kwargs):
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[32])
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[32])
         self.l5 = SNLinear(self.ndf, 1)
         self.l_y = SNEmbedding(num_embeddings=self.num_classes, embedding_dim=self.ndf)
         nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
-        return cgan_pd_base.projection_logits(x, y, dcgan_base.discriminator_blocks(self), self.l5, self.l_y)
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
+        return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l5, self.l_y)

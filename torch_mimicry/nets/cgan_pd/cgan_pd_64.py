@@ -2,8 +2,8 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.cgan_pd import cgan_pd_base
-from torch_mimicry.nets.dcgan import dcgan_base
 
 
 class CGANPDGenerator64(cgan_pd_base.CGANPDBaseGenerator):
@@ -12,11 +12,11 @@ class CGANPDGenerator64(cgan_pd_base.CGANPDBaseGenerator):
 
     def __init__(self, num_classes, nz=128, ngf=1024, bottom_width=4, **kwargs):
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[64], num_classes=num_classes)
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[64], num_classes=num_classes)
 
     def forward(self, x, y=None):
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
-        return dcgan_base.run_generator(self, x, y=y)
+        return resnet_backbone.run_generator(self, x, y=y)
 
 
 class CGANPDDiscriminator64(cgan_pd_base.CGANPDBaseDiscriminator):
@@ -25,11 +25,12 @@ class CGANPDDiscriminator64(cgan_pd_base.CGANPDBaseDiscriminator):
 
     def __init__(self, num_classes, ndf=1024, **kwargs):
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[64])
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[64])
         self.l6 = SNLinear(self.ndf, 1)
         self.l_y = SNEmbedding(num_embeddings=self.num_classes, embedding_dim=self.ndf)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
-        return cgan_pd_base.projection_logits(x, y, dcgan_base.discriminator_blocks(self), self.l6, self.l_y)
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
+        return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l6, self.l_y)

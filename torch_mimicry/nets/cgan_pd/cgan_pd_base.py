@@ -6,7 +6,7 @@ labels for real images, uniformly drawn labels for fakes)."""
 import torch
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, resnet_logits
+from torch_mimicry.nets.resnet_backbone import resnet_logits
 
 
 def projection_logits(x, y, blocks, linear, embed, hooks=None):
@@ -24,6 +24,14 @@ def projection_logits(x, y, blocks, linear, embed, hooks=None):
     return output + torch.sum(embed(y) * h, dim=1, keepdim=True)
 
 
+def check_labels(y):
+    """Raises a ValueError when a conditional discriminator is called without labels."""
+    if y is None:
+        raise ValueError("This discriminator is class-conditional: call it as netD(images, labels) with labels "
+                         "of shape [N].")
+    return y
+
+
 def conditional_forward_labels(net, z, y):
     """Labels for a conditional generator's forward: ``y`` or, when None, uniform random ones."""
     if y is None:
@@ -31,21 +39,22 @@ def conditional_forward_labels(net, z, y):
     return y
 
 
-class CGANPDBaseGenerator(OriginalKeysMixin, gan.BaseConditionalGenerator):
+class CGANPDBaseGenerator(gan.BaseConditionalGenerator):
     """Base class of cGAN-PD generators; ``forward(z, y=None)`` maps noise ``[N, nz]`` and labels
     ``[N]`` (random when None) to images ``[N, 3, H, W]`` in ``[-1, 1]``.
 
     Args:
-        num_classes (int): number of classes. nz, ngf, bottom_width: as ``BaseGenerator``.
+        num_classes (int): number of classes. bottom_width, nz, ngf: as ``BaseGenerator`` (in the
+            argument order of torch-mimicry 0.1.16).
         loss_type (str): default ``'hinge'``.
     """
 
-    def __init__(self, num_classes, nz, ngf, bottom_width, loss_type="hinge", **kwargs):
+    def __init__(self, num_classes, bottom_width, nz, ngf, loss_type="hinge", **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type,
                          num_classes=num_classes, **kwargs)
 
 
-class CGANPDBaseDiscriminator(OriginalKeysMixin, gan.BaseConditionalDiscriminator):
+class CGANPDBaseDiscriminator(gan.BaseConditionalDiscriminator):
     """Base class of cGAN-PD discriminators; ``forward(x, y)`` maps images ``[N, 3, H, W]`` and
     labels ``[N]`` to logits ``[N, 1]``.
 

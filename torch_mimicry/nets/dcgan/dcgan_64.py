@@ -1,6 +1,7 @@
 """ResNet DCGAN at 64x64 (CelebA 64): SNGAN's backbone without spectral norm."""
 import torch.nn as nn
 
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.dcgan import dcgan_base
 
 
@@ -9,10 +10,10 @@ class DCGANGenerator64(dcgan_base.DCGANBaseGenerator):
 
     def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[64])
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[64])
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class DCGANDiscriminator64(dcgan_base.DCGANBaseDiscriminator):
@@ -20,9 +21,9 @@ class DCGANDiscriminator64(dcgan_base.DCGANBaseDiscriminator):
 
     def __init__(self, ndf=1024, **kwargs):
         super().__init__(ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[64], spectral_norm=False)
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[64], spectral_norm=False)
         self.l6 = nn.Linear(self.ndf, 1)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
 
     def forward(self, x):
-        return dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l6)[0]
+        return resnet_backbone.resnet_logits(x, resnet_backbone.discriminator_blocks(self), self.l6)[0]

@@ -3,6 +3,8 @@
 The generator's ``forward(z, y)`` and the discriminator's ``forward(x, y)`` take labels
 ``y`` of shape ``[N]`` (int64 in ``[0, num_classes)``).
 """
+import numbers
+
 import torch
 
 from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
@@ -15,9 +17,14 @@ def _check_num_classes(num_classes):
 
 
 class BaseConditionalGenerator(BaseGenerator):
-    """Base class of class-conditional generators (``num_classes`` classes)."""
+    """Base class of class-conditional generators (``num_classes`` classes).
 
-    def __init__(self, nz, ngf, bottom_width, loss_type, num_classes, **kwargs):
+    Args:
+        num_classes (int): number of classes. nz, ngf, bottom_width, loss_type: as ``BaseGenerator``
+            (the argument order of torch-mimicry 0.1.16).
+    """
+
+    def __init__(self, num_classes, nz, ngf, bottom_width, loss_type, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.num_classes = _check_num_classes(num_classes)
 
@@ -26,9 +33,10 @@ class BaseConditionalGenerator(BaseGenerator):
         device = device if device is not None else self.device
         return torch.randint(0, self.num_classes, (num_images,), device=device)
 
-    def generate_images(self, num_images, device=None):
-        """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of uniformly drawn classes."""
-        return self.generate_images_with_labels(num_images, device=device)[0]
+    def generate_images(self, num_images, c=None, device=None):
+        """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of class ``c`` (an int, or labels
+        ``[num_images]``), or of uniformly drawn classes when ``c`` is None."""
+        return self.generate_images_with_labels(num_images, c=c, device=device)[0]
 
     def make_labels(self, num_images, c=None, device=None):
         """Labels ``[num_images]`` (int64): ``c`` (one class for all, or labels ``[N]``), or
@@ -36,20 +44,30 @@ class BaseConditionalGenerator(BaseGenerator):
         device = device if device is not None else self.device
         if c is None:
             return self.sample_labels(num_images, device)
-        if isinstance(c, int):
+        if isinstance(c, numbers.Integral) or (isinstance(c, torch.Tensor) and c.dim() == 0):
+            c = int(c)
             if not 0 <= c < self.num_classes:
-                raise ValueError(f"Class {c} is out of range [0, {self.num_classes}).")
+                raise ValueError(f"Class c={c} is out of range [0, {self.num_classes}).")
             return torch.full((num_images,), c, dtype=torch.long, device=device)
         labels = torch.as_tensor(c, dtype=torch.long, device=device)
         if labels.shape != (num_images,):
-            raise ValueError(f"Expected labels of shape ({num_images},), got {tuple(labels.shape)}.")
+            raise ValueError(f"Expected c to be one class or labels of shape ({num_images},), "
+                             f"got shape {tuple(labels.shape)}.")
+        if labels.numel() and not (0 <= int(labels.min()) and int(labels.max()) < self.num_classes):
+            raise ValueError(f"Labels in c must lie in [0, {self.num_classes}); got values in "
+                             f"[{int(labels.min())}, {int(labels.max())}].")
         return labels
 
     def generate_images_with_labels(self, num_images, c=None, device=None):
         """Returns ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
 
         Args:
+            num_images (int): N.
             c (int or Tensor): one class for all images, or labels ``[N]``; random if None.
+            device: where to generate (default the model's device).
+
+        Raises:
+            ValueError: a class outside ``[0, num_classes)`` or labels of the wrong shape.
         """
         device = device if device is not None else self.device
         labels = self.make_labels(num_images, c, device)
@@ -72,9 +90,10 @@ class BaseConditionalGenerator(BaseGenerator):
 
 
 class BaseConditionalDiscriminator(BaseDiscriminator):
-    """Base class of class-conditional discriminators (``num_classes`` classes)."""
+    """Base class of class-conditional discriminators (``num_classes`` classes); arguments in
+    the order of torch-mimicry 0.1.16."""
 
-    def __init__(self, ndf, loss_type, num_classes, **kwargs):
+    def __init__(self, num_classes, ndf, loss_type, **kwargs):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.num_classes = _check_num_classes(num_classes)
 

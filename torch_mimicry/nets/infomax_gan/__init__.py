@@ -10,3 +10,7 @@ __all__ = ["InfoMaxGANBaseDiscriminator", "InfoMaxGANBaseGenerator",
            "InfoMaxGANDiscriminator32", "InfoMaxGANDiscriminator48", "InfoMaxGANDiscriminator64",
            "InfoMaxGANDiscriminator128", "InfoMaxGANGenerator32", "InfoMaxGANGenerator48", "InfoMaxGANGenerator64",
            "InfoMaxGANGenerator128", "infonce_loss"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNConv2d, SNLinear  # noqa: E402,F401
+from torch_mimicry.nets.infomax_gan.infomax_gan_base import BaseDiscriminator  # noqa: E402,F401

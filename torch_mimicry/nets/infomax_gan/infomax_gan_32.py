@@ -1,5 +1,5 @@
 """InfoMax-GAN at 32x32 (CIFAR-10 / CIFAR-100) with ResNet backbones."""
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.infomax_gan import infomax_gan_base
 
 
@@ -8,10 +8,10 @@ class InfoMaxGANGenerator32(infomax_gan_base.InfoMaxGANBaseGenerator):
 
     def __init__(self, nz=128, ngf=256, bottom_width=4, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[32])
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32])
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class InfoMaxGANDiscriminator32(infomax_gan_base.InfoMaxGANBaseDiscriminator):
@@ -21,4 +21,4 @@ class InfoMaxGANDiscriminator32(infomax_gan_base.InfoMaxGANBaseDiscriminator):
 
     def __init__(self, nrkhs=1024, ndf=128, **kwargs):
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
-        self.build_layers(dcgan_base.DISCRIMINATOR_PLANS[32])
+        self.build_layers(resnet_backbone.DISCRIMINATOR_PLANS[32])

@@ -1,5 +1,5 @@
 """InfoMax-GAN at 48x48 (STL-10) with ResNet backbones."""
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.infomax_gan import infomax_gan_base
 
 
@@ -8,10 +8,10 @@ class InfoMaxGANGenerator48(infomax_gan_base.InfoMaxGANBaseGenerator):
 
     def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[48])
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48])
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class InfoMaxGANDiscriminator48(infomax_gan_base.InfoMaxGANBaseDiscriminator):
@@ -19,6 +19,6 @@ class InfoMaxGANDiscriminator48(infomax_gan_base.InfoMaxGANBaseDiscriminator):
     local features, global features [N, ndf])``. The last block of the SNGAN discriminator makes
     the global features; the blocks before it the local ones."""
 
-    def __init__(self, nrkhs=1024, ndf=1024, **kwargs):
+    def __init__(self, ndf=1024, nrkhs=1024, **kwargs):  # 0.1.16's argument order
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
-        self.build_layers(dcgan_base.DISCRIMINATOR_PLANS[48])
+        self.build_layers(resnet_backbone.DISCRIMINATOR_PLANS[48])

@@ -1,5 +1,5 @@
 """InfoMax-GAN at 64x64 (CelebA 64) with ResNet backbones."""
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.infomax_gan import infomax_gan_base
 
 
@@ -8,10 +8,10 @@ class InfoMaxGANGenerator64(infomax_gan_base.InfoMaxGANBaseGenerator):
 
     def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[64])
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[64])
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class InfoMaxGANDiscriminator64(infomax_gan_base.InfoMaxGANBaseDiscriminator):
@@ -21,4 +21,4 @@ class InfoMaxGANDiscriminator64(infomax_gan_base.InfoMaxGANBaseDiscriminator):
 
     def __init__(self, nrkhs=1024, ndf=1024, **kwargs):
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
-        self.build_layers(dcgan_base.DISCRIMINATOR_PLANS[64])
+        self.build_layers(resnet_backbone.DISCRIMINATOR_PLANS[64])

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from torch_mimicry.modules import SNConv2d, SNLinear
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin, make_dblocks, resnet_features
+from torch_mimicry.nets.resnet_backbone import make_dblocks, resnet_features
 
 #: score given to "self" pairs (the other locations of the same image) among the negatives,
 #: as in torch-mimicry 0.1.16 (they are masked to a constant rather than removed).
@@ -75,7 +75,7 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
         return log_data
 
 
-class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
+class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of InfoMax-GAN discriminators.
 
     Subclasses call ``build_layers`` with their resolution's discriminator plan: it adds
@@ -97,7 +97,7 @@ class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         self.infomax_loss_scale = infomax_loss_scale
 
     def build_layers(self, plan):
-        """Adds the layers for ``plan`` (a ``dcgan_base.DISCRIMINATOR_PLANS`` entry): the last
+        """Adds the layers for ``plan`` (a ``resnet_backbone.DISCRIMINATOR_PLANS`` entry): the last
         block of the SNGAN discriminator makes the global features, the blocks before it the
         local ones; every linear layer and head gets xavier-uniform init (gain 1)."""
         blocks = make_dblocks(self.ndf, *plan)
@@ -127,6 +127,11 @@ class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         global_proj = self.global_nrkhs_sc(global_feat) + self.global_nrkhs_b(F.relu(self.global_nrkhs_a(global_feat)))
         return local_proj, global_proj
 
+    def infonce_loss(self, l, m):
+        """InfoNCE of local features ``l`` ``[N, R, L]`` and global features ``m`` ``[N, R, 1]``
+        (or ``[N, R]``), unscaled: :func:`infonce_loss` with torch-mimicry 0.1.16's argument layout."""
+        return infonce_loss(l, m.reshape(m.shape[0], -1))
+
     def compute_infomax_loss(self, local_feat, global_feat, scale=None):
         """``scale * infonce_loss`` on projected features (``scale`` defaults to ``infomax_loss_scale``)."""
         if local_feat.shape[1] != self.nrkhs or global_feat.shape[1] != self.nrkhs:
@@ -154,3 +159,11 @@ class InfoMaxGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         log_data.add_metric("D(x)", D_x, group="prob")
         log_data.add_metric("D(G(z))", D_Gz, group="prob")
         return log_data
+
+
+def __getattr__(name):
+    # torch-mimicry 0.1.16 named the discriminator base class BaseDiscriminator here (the name
+    # is resolved on access so that the class is documented once, under its own name).
+    if name == "BaseDiscriminator":
+        return InfoMaxGANBaseDiscriminator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

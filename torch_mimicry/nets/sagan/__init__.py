@@ -8,3 +8,7 @@ from torch_mimicry.nets.sagan.sagan_base import SAGANBaseDiscriminator, SAGANBas
 __all__ = ["SAGANBaseDiscriminator", "SAGANBaseGenerator",
            "SAGANDiscriminator32", "SAGANDiscriminator48", "SAGANDiscriminator64", "SAGANDiscriminator128",
            "SAGANGenerator32", "SAGANGenerator48", "SAGANGenerator64", "SAGANGenerator128"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.modules import (DBlock, DBlockOptimized, GBlock, SelfAttention, SNConv2d,  # noqa: E402,F401
+                                     SNEmbedding, SNLinear)

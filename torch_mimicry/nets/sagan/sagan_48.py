@@ -2,8 +2,8 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SelfAttention, SNEmbedding, SNLinear
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.cgan_pd import cgan_pd_base
-from torch_mimicry.nets.dcgan import dcgan_base
 from torch_mimicry.nets.sagan import sagan_base
 
 
@@ -13,13 +13,13 @@ class SAGANGenerator48(sagan_base.SAGANBaseGenerator):
 
     def __init__(self, num_classes, nz=128, ngf=512, bottom_width=6, **kwargs):
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[48], num_classes=num_classes,
-                                                spectral_norm=True)
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48], num_classes=num_classes,
+                                        spectral_norm=True)
         self.attn_block = SelfAttention(self.ngf >> 2, spectral_norm=True)
 
     def forward(self, x, y=None):
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
-        return dcgan_base.run_generator(self, x, y=y, hooks={1: self.attn_block})
+        return resnet_backbone.run_generator(self, x, y=y, hooks={1: self.attn_block})
 
 
 class SAGANDiscriminator48(sagan_base.SAGANBaseDiscriminator):
@@ -28,13 +28,14 @@ class SAGANDiscriminator48(sagan_base.SAGANBaseDiscriminator):
 
     def __init__(self, num_classes, ndf=1024, **kwargs):
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[48])
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[48])
         self.l6 = SNLinear(self.ndf, 1)
         self.l_y = SNEmbedding(num_embeddings=self.num_classes, embedding_dim=self.ndf)
         self.attn_block = SelfAttention(self.ndf >> 3, spectral_norm=True)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y):
-        blocks = dcgan_base.discriminator_blocks(self)
+    def forward(self, x, y=None):
+        y = cgan_pd_base.check_labels(y)
+        blocks = resnet_backbone.discriminator_blocks(self)
         return cgan_pd_base.projection_logits(x, y, blocks, self.l6, self.l_y, hooks={1: self.attn_block})

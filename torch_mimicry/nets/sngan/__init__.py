@@ -8,3 +8,6 @@ from torch_mimicry.nets.sngan.sngan_base import SNGANBaseDiscriminator, SNGANBas
 __all__ = ["SNGANBaseDiscriminator", "SNGANBaseGenerator",
            "SNGANDiscriminator32", "SNGANDiscriminator48", "SNGANDiscriminator64", "SNGANDiscriminator128",
            "SNGANGenerator32", "SNGANGenerator48", "SNGANGenerator64", "SNGANGenerator128"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNLinear  # noqa: E402,F401

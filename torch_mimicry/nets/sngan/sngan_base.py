@@ -5,22 +5,22 @@ classes; resolution classes only add layers and ``forward``.
 The discriminator feeds every block after the first the ReLU of the previous block's output,
 shortcut included, as torch-mimicry 0.1.16 did (its ``DBlock`` rectified its input in place
 before the shortcut read it); checkpoints of that release load with ``restore_checkpoint`` and
-give the same outputs (see ``dcgan_base.resnet_features``).
+give the same outputs (see ``torch_mimicry.nets.resnet_backbone.resnet_features``).
 """
 import torch
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 
 
-class SNGANBaseGenerator(dcgan_base.OriginalKeysMixin, gan.BaseGenerator):
+class SNGANBaseGenerator(gan.BaseGenerator):
     """Base class of SNGAN generators (default loss ``'hinge'``)."""
 
     def __init__(self, nz, ngf, bottom_width, loss_type="hinge", **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
-class SNGANBaseDiscriminator(dcgan_base.OriginalKeysMixin, gan.BaseDiscriminator):
+class SNGANBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of SNGAN discriminators (default loss ``'hinge'``)."""
 
     def __init__(self, ndf, loss_type="hinge", **kwargs):
@@ -45,4 +45,4 @@ def run_discriminator(net, x, blocks, linear):
 
     ``x`` is ``[N, 3, H, W]``; the output is logits ``[N, 1]``.
     """
-    return dcgan_base.resnet_logits(x, blocks, linear, pool="sum")[0]
+    return resnet_backbone.resnet_logits(x, blocks, linear, pool="sum")[0]

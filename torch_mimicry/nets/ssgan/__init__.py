@@ -10,3 +10,6 @@ __all__ = ["SSGANBaseDiscriminator", "SSGANBaseGenerator",
            "SSGANDiscriminator32", "SSGANDiscriminator48", "SSGANDiscriminator64", "SSGANDiscriminator128",
            "SSGANGenerator32", "SSGANGenerator48", "SSGANGenerator64", "SSGANGenerator128",
            "rotate_batch", "rotation_labels"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNLinear  # noqa: E402,F401

@@ -2,7 +2,7 @@
 import torch.nn as nn
 
 from torch_mimicry.modules import SNLinear
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.ssgan import ssgan_base
 
 
@@ -11,10 +11,10 @@ class SSGANGenerator48(ssgan_base.SSGANBaseGenerator):
 
     def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[48])
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48])
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class SSGANDiscriminator48(ssgan_base.SSGANBaseDiscriminator):
@@ -25,12 +25,12 @@ class SSGANDiscriminator48(ssgan_base.SSGANBaseDiscriminator):
 
     def __init__(self, ndf=1024, **kwargs):
         super().__init__(ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[48])
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[48])
         self.l6 = SNLinear(self.ndf, 1)
         self.l_y = SNLinear(self.ndf, self.num_rotations)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
     def forward(self, x):
-        output, h = dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l6)
+        output, h = resnet_backbone.resnet_logits(x, resnet_backbone.discriminator_blocks(self), self.l6)
         return output, self.l_y(h)

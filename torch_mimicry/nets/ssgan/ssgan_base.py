@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin
 
 NUM_ROTATIONS = 4
 
@@ -74,7 +73,7 @@ class SSGANBaseGenerator(gan.BaseGenerator):
         return log_data
 
 
-class SSGANBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
+class SSGANBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of SSGAN discriminators; ``forward(x)`` returns ``(logits [N, 1], rotation
     logits [N, 4])``.
 

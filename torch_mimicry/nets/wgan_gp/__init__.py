@@ -8,3 +8,7 @@ from torch_mimicry.nets.wgan_gp.wgan_gp_base import WGANGPBaseDiscriminator, WGA
 __all__ = ["WGANGPBaseDiscriminator", "WGANGPBaseGenerator",
            "WGANGPDiscriminator32", "WGANGPDiscriminator48", "WGANGPDiscriminator64", "WGANGPDiscriminator128",
            "WGANGPGenerator32", "WGANGPGenerator48", "WGANGPGenerator64", "WGANGPGenerator128"]
+
+# Also reachable here, as in torch-mimicry 0.1.16 (not part of __all__).
+from torch_mimicry.nets.wgan_gp import wgan_gp_resblocks  # noqa: E402,F401
+from torch_mimicry.nets.wgan_gp.wgan_gp_resblocks import DBlock, DBlockOptimized, GBlock  # noqa: E402,F401

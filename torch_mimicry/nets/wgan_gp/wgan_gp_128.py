@@ -1,7 +1,7 @@
 """WGAN-GP at 128x128 (CelebA 128, LSUN-Bedroom, ImageNet 128) with ResNet backbones."""
 import torch.nn as nn
 
-from torch_mimicry.nets.dcgan import dcgan_base
+from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.wgan_gp import wgan_gp_base
 
 
@@ -10,11 +10,11 @@ class WGANGPGenerator128(wgan_gp_base.WGANGPBaseGenerator):
 
     def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
-        dcgan_base.build_generator(self, dcgan_base.GENERATOR_PLANS[128], xavier_output=False)
+        resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[128], xavier_output=False)
         wgan_gp_base.reset_shortcuts(self)
 
     def forward(self, x):
-        return dcgan_base.run_generator(self, x)
+        return resnet_backbone.run_generator(self, x)
 
 
 class WGANGPDiscriminator128(wgan_gp_base.WGANGPBaseDiscriminator):
@@ -22,10 +22,10 @@ class WGANGPDiscriminator128(wgan_gp_base.WGANGPBaseDiscriminator):
 
     def __init__(self, ndf=1024, **kwargs):
         super().__init__(ndf=ndf, **kwargs)
-        dcgan_base.build_discriminator(self, dcgan_base.DISCRIMINATOR_PLANS[128], spectral_norm=False)
+        resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[128], spectral_norm=False)
         wgan_gp_base.reset_shortcuts(self)
         self.l7 = nn.Linear(self.ndf, 1)
         nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
 
     def forward(self, x):
-        return dcgan_base.resnet_logits(x, dcgan_base.discriminator_blocks(self), self.l7, pool="mean")[0]
+        return resnet_backbone.resnet_logits(x, resnet_backbone.discriminator_blocks(self), self.l7, pool="mean")[0]

@@ -5,7 +5,6 @@ normalisation in the critic, whose features are mean-pooled (the other families 
 import torch
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.dcgan.dcgan_base import OriginalKeysMixin
 
 
 def reset_shortcuts(net):
@@ -25,7 +24,7 @@ class WGANGPBaseGenerator(gan.BaseGenerator):
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
-class WGANGPBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
+class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
     """Base class of WGAN-GP critics.
 
     Args:
@@ -38,7 +37,7 @@ class WGANGPBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.gp_scale = gp_scale
 
-    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=None, scaler=None):
+    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=10.0, scaler=None):
         """Gradient penalty on interpolates ``alpha * real + (1 - alpha) * fake``.
 
         ``alpha ~ U(0, 1)`` is drawn per sample (shape ``[N, 1, 1, 1]``, from the CPU generator so
@@ -48,7 +47,8 @@ class WGANGPBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
 
         Args:
             real_images, fake_images (Tensor): ``[N, 3, H, W]``; both are detached.
-            gp_scale (float): weight; default ``self.gp_scale``.
+            gp_scale (float): weight (default 10, as in torch-mimicry 0.1.16; ``train_step`` passes
+                ``self.gp_scale``; None means ``self.gp_scale``).
             scaler (GradScaler): under float16 mixed precision, the gradient is taken of the
                 scaled output and unscaled, so it does not underflow.
 
@@ -77,7 +77,7 @@ class WGANGPBaseDiscriminator(OriginalKeysMixin, gan.BaseDiscriminator):
         output_real = self(real_images)
         output_fake = self(fake_images)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)
-        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images, scaler=scaler)
+        errD_GP = self.compute_gradient_penalty_loss(real_images, fake_images, gp_scale=self.gp_scale, scaler=scaler)
         self.backward_and_step(errD + errD_GP, optD, scaler)
         D_x, D_Gz = self.compute_probs(output_real=output_real, output_fake=output_fake)
         log_data.add_metric("errD", errD.detach(), group="loss")

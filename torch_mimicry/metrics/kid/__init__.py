@@ -21,7 +21,7 @@ import numpy as np
 
 from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
 
-__all__ = ["kid_from_features", "polynomial_mmd_subsets", "draw_subsets", "kid_score"]
+__all__ = ["kid_from_features", "polynomial_mmd_subsets", "draw_subsets"]
 
 #: Memory (bytes) a block of intermediate float64 results may use.
 _BLOCK_BYTES = 256 * 2**20
@@ -232,18 +232,14 @@ def kid_from_features(feat_real, feat_fake, num_subsets=10, subset_size=None, se
     return result + (mmds,) if return_subsets else result
 
 
-def kid_score(num_samples, netG, dataset, seed=0, device=None, num_subsets=10, batch_size=50, verbose=True,
-              feat_file=None, log_dir="./log", **kwargs):
-    """KID of generator ``netG`` against ``dataset`` (signature of the original library).
+_ORIGINAL_NAMES = ("polynomial_mmd", "polynomial_mmd_averages")
 
-    Uses ``num_samples`` real and ``num_samples`` generated images and subsets of
-    ``num_samples // num_subsets`` rows unless ``subset_size=`` is given. Other arguments as
-    in :func:`torch_mimicry.metrics.fid_score`.
 
-    Returns:
-        tuple: ``(mean, std)`` of the per-subset MMD^2 values.
-    """
-    from torch_mimicry.metrics.evaluation import score_generator
-    return score_generator("kid", netG, seed=seed, device=device, dataset=dataset, batch_size=batch_size,
-                           num_samples=num_samples, num_subsets=num_subsets, verbose=verbose,
-                           feat_file=feat_file, **kwargs)
+def __getattr__(name):
+    # torch-mimicry 0.1.16 exported its helpers from this package; they live in kid_utils,
+    # imported on first use so that the formulas above import nothing more.
+    if name in _ORIGINAL_NAMES or name == "kid_utils":
+        import importlib
+        kid_utils = importlib.import_module(__name__ + ".kid_utils")
+        return kid_utils if name == "kid_utils" else getattr(kid_utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

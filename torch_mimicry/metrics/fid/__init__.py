@@ -1,4 +1,5 @@
-"""Frechet Inception Distance (FID) with the semantics of the TTUR reference code.
+"""Frechet Inception Distance (FID) with the semantics of the TTUR reference code: the formulas,
+from features or statistics (pure functions; no network, no files).
 
 ``FID = ||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr(sqrt(S1 S2))`` where ``mu`` and ``S`` are
 the mean and the unbiased covariance (``np.cov(rowvar=False)``, ddof 1) of the Inception
@@ -6,6 +7,10 @@ pool3 features. The trace of the matrix square root is computed without ``sqrtm`
 eigenvalues of ``S1 S2`` equal those of the symmetric positive semi-definite matrix
 ``B^T S2 B`` for any factor ``S1 = B B^T`` (Cholesky, or ``V diag(sqrt(w))`` from ``eigh``
 when ``S1`` is singular), so ``tr(sqrt(S1 S2)) = sum(sqrt(eigvalsh(B^T S2 B)))``.
+
+The helpers of torch-mimicry 0.1.16 are in ``fid.fid_utils`` (``calculate_frechet_distance``,
+``calculate_activation_statistics``, also reachable from this package); the score of a
+generator is ``torch_mimicry.metrics.fid_score`` (``metrics.compute_fid``).
 """
 import warnings
 
@@ -14,7 +19,7 @@ import scipy.linalg
 
 from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
 
-__all__ = ["feature_statistics", "fid_from_stats", "fid_from_features", "trace_sqrt_product", "fid_score",
+__all__ = ["feature_statistics", "fid_from_stats", "fid_from_features", "trace_sqrt_product",
            "MIN_FID_SAMPLES_WITHOUT_WARNING"]
 
 #: Below this many samples per set FID is strongly biased (and the covariance of 2048-d
@@ -134,30 +139,14 @@ def fid_from_features(feat_real, feat_fake):
     return fid_from_stats(mu1, s1, mu2, s2)
 
 
-def fid_score(num_real_samples, num_fake_samples, netG, dataset, seed=0, device=None, batch_size=50,
-              verbose=True, stats_file=None, log_dir="./log", **kwargs):
-    """FID of generator ``netG`` against ``dataset`` (signature of the original library).
+_ORIGINAL_NAMES = ("calculate_frechet_distance", "calculate_activation_statistics")
 
-    Args:
-        num_real_samples (int): real images used (drawn from ``dataset``).
-        num_fake_samples (int): generated images used.
-        netG (Module): generator with ``generate_images(num_images, device)``.
-        dataset (str or Dataset): a name for ``torch_mimicry.datasets.load_dataset``
-            (pass ``dataset_root=``) or a Dataset of ``(image in [-1, 1], label)``.
-        seed (int): seed of the generated images.
-        device: device of the generator and of the feature extractor.
-        batch_size (int): batch size of generation and feature extraction.
-        verbose (bool): print progress and the score.
-        stats_file (str): optional ``.npz`` file caching the real features
-            (default: the feature cache, see ``torch_mimicry.metrics.real_stats``).
-        log_dir (str): kept for compatibility; unused for FID.
-        **kwargs: ``weights``, ``backend``, ``dataset_root``, ``split``, ``real_seed``,
-            ``cache_dir`` (see :func:`torch_mimicry.metrics.evaluate`).
 
-    Returns:
-        float: the FID.
-    """
-    from torch_mimicry.metrics.evaluation import score_generator
-    return score_generator("fid", netG, seed=seed, device=device, dataset=dataset, batch_size=batch_size,
-                           num_real_samples=num_real_samples, num_fake_samples=num_fake_samples,
-                           verbose=verbose, feat_file=stats_file, **kwargs)[0]
+def __getattr__(name):
+    # torch-mimicry 0.1.16 exported its helpers from this package; they live in fid_utils,
+    # imported on first use so that the formulas above import nothing of the metrics pipeline.
+    if name in _ORIGINAL_NAMES or name == "fid_utils":
+        import importlib
+        fid_utils = importlib.import_module(__name__ + ".fid_utils")
+        return fid_utils if name == "fid_utils" else getattr(fid_utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
