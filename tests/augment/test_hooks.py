@@ -212,7 +212,7 @@ def test_pagan_bits_enter_the_first_convolution_and_the_loss_has_xor_labels():
     assert torch.allclose(out, torch.where(odd[:, None], -raw, raw), atol=1e-5)
     # hinge loss with the flipped outputs = hinge loss with XOR labels on the raw outputs
     fake_out = torch.randn(8, 1)
-    flipped_loss = losses.hinge_loss_dis(out, fake_out)
+    flipped_loss = losses.hinge_loss_dis(fake_out, out)  # (output_fake, output_real)
     xor_real = torch.where(odd[:, None], torch.relu(1 + raw), torch.relu(1 - raw)).mean()
     assert flipped_loss.item() == pytest.approx(xor_real.item() + torch.relu(1 + fake_out).mean().item(), rel=1e-5)
 
