@@ -228,6 +228,7 @@ class ADA(Augmentation):
 
     # -- the augmentation -------------------------------------------------------------------------
     def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """The augmented images ``[N, C, H, W]`` in ``[-1, 1]`` (the input itself at probability 0)."""
         if self.p == 0.0:
             return x
         n = x.shape[0]
@@ -278,20 +279,24 @@ class ADA(Augmentation):
 
     # -- state --------------------------------------------------------------------------------------
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         return {"p_init": self.p_init, "target": self.target,
                 "interval": self.interval, "speed_kimg": self.speed_kimg, "adaptive": self.adaptive,
                 "geometric": self.geometric, "color": self.color}
 
     def state_dict(self) -> Dict[str, Any]:
+        """The state that changes during training (saved in the checkpoints)."""
         return {"p": self.p, "sign_sum": self._sign_sum, "count": self._count, "steps": self._steps,
                 "last_rt": self.last_rt}
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restores a ``state_dict()``."""
         self.p = check_probability("p", state["p"])
         self._sign_sum, self._count, self._steps = float(state["sign_sum"]), int(state["count"]), int(state["steps"])
         self.last_rt = state.get("last_rt")
 
     def metrics(self) -> Dict[str, float]:
+        """Values to log, ``{name: float}``."""
         values = {"ada_p": self.p}
         if self.last_rt is not None:
             values["ada_rt"] = self.last_rt

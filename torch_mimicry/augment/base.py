@@ -45,18 +45,22 @@ class Augmentation(DiscriminatorPlugin):
         return self.augment(check_images(x))
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """The augmented images ``[N, C, H, W]`` in ``[-1, 1]`` of images ``x`` of that shape and range."""
         raise NotImplementedError
 
     def on_input(self, x: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         return self(x)
 
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         return {}
 
     def state_dict(self) -> Dict[str, Any]:
+        """The state that changes during training (saved in the checkpoints)."""
         return {}
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restores a ``state_dict()``."""
         pass
 
     def metrics(self) -> Dict[str, float]:

@@ -107,6 +107,7 @@ class DiffAugment(Augmentation):
         self.cutout_ratio = check_probability("cutout_ratio", cutout_ratio)
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """The augmented images ``[N, C, H, W]`` in ``[-1, 1]`` (the input itself at probability 0)."""
         if self.p == 0.0:
             return x
         out = x
@@ -124,11 +125,14 @@ class DiffAugment(Augmentation):
         return out
 
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         return {"policy": ",".join(self.policy), "p": self.p, "translation_ratio": self.translation_ratio,
                 "cutout_ratio": self.cutout_ratio}
 
     def state_dict(self) -> Dict[str, Any]:
+        """The state that changes during training (saved in the checkpoints)."""
         return {"p": self.p}
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restores a ``state_dict()``."""
         self.p = check_probability("p", state["p"])

@@ -91,6 +91,7 @@ class KIDCriterion:
         return float(job.score(trainer.netG, self.seed, trainer.device)[0])
 
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         return {"name": self.name, "num_samples": self.num_samples, "seed": self.seed,
                 "dataset": self.dataset if isinstance(self.dataset, (str, type(None))) else type(self.dataset).__name__}
 
@@ -221,6 +222,7 @@ class ProgressiveAugmentation(Augmentation):
 
     # -- schedule -----------------------------------------------------------------------------------
     def is_check_step(self, global_step: int) -> bool:
+        """True at the steps where the level criterion is measured (every ``check_interval`` steps)."""
         return global_step > 0 and global_step % self.check_interval == 0
 
     def record_score(self, score: float) -> bool:
@@ -238,6 +240,7 @@ class ProgressiveAugmentation(Augmentation):
 
     # -- state ---------------------------------------------------------------------------------------
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         hparams = getattr(self.criterion, "hparams", None)
         criterion = hparams() if callable(hparams) else getattr(self.criterion, "__name__",
                                                                   type(self.criterion).__name__)
@@ -246,12 +249,14 @@ class ProgressiveAugmentation(Augmentation):
                 "label_flip": self.label_flip}
 
     def state_dict(self) -> Dict[str, Any]:
+        """The state that changes during training (saved in the checkpoints)."""
         state = {"level": self.level, "history": list(self.history)}
         if self.bit_kernel is not None:
             state["bit_kernel"] = self.bit_kernel.detach().clone()
         return state
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restores a ``state_dict()``."""
         level = int(state["level"])
         if not 0 <= level <= self.max_level:
             raise ValueError(f"Saved PA-GAN level {level} is outside [0, max_level={self.max_level}].")
@@ -264,4 +269,5 @@ class ProgressiveAugmentation(Augmentation):
                 self.bit_kernel.copy_(state["bit_kernel"])
 
     def metrics(self) -> Dict[str, float]:
+        """Values to log, ``{name: float}``."""
         return {"pa_level": self.level}

@@ -169,18 +169,22 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
 
     # -- state --------------------------------------------------------------------------------------
     def hparams(self) -> Dict[str, Any]:
+        """The settings, as recorded in the run's params.json."""
         return {"weight": self.weight, "decay": self.decay, "ema_start": self.ema_start, "one_sided": self.one_sided}
 
     def state_dict(self) -> Dict[str, Any]:
+        """The state that changes during training (saved in the checkpoints)."""
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
 
     def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
+        """Restores a ``state_dict()``."""
         if state is None:
             return
         self.anchor_real = None if state["anchor_real"] is None else float(state["anchor_real"])
         self.anchor_fake = None if state["anchor_fake"] is None else float(state["anchor_fake"])
 
     def metrics(self) -> Dict[str, float]:
+        """Values to log, ``{name: float}``."""
         values: Dict[str, float] = {}
         if self.last_value is not None:
             values["errD_LC"] = self.last_value
