@@ -82,6 +82,11 @@ def test_truncation_trick_in_sampling():
     assert images.shape == (6, 3, 32, 32) and torch.all(labels == 2)
     assert images.min() >= -1 and images.max() <= 1
     assert netG.generate_images(3, truncation=1.0).shape == (3, 3, 32, 32)
+    netG.eval()  # generate_images takes the class as 0.1.16's conditional generators do
+    torch.manual_seed(4)
+    same = netG.generate_images(4, 3, truncation=0.5)
+    torch.manual_seed(4)
+    assert torch.equal(same, netG.generate_images_with_labels(4, c=3, truncation=0.5)[0])
     for bad in (0, -1.0, "1", True):
         with pytest.raises(ValueError, match="truncation"):
             netG.sample_noise(2, truncation=bad)

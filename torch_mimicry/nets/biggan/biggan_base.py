@@ -259,11 +259,15 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
             return torch.randn(num_images, self.nz, device=device)
         return truncated_noise(num_images, self.nz, truncation, device)
 
-    def generate_images(self, num_images: int, device: Any = None,
-                        truncation: Optional[float] = None) -> torch.Tensor:
-        """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of uniformly drawn classes; with
-        ``truncation`` the noise is truncated to ``[-truncation, truncation]``."""
-        return self.generate_images_with_labels(num_images, device=device, truncation=truncation)[0]
+    # Conditional generators take the class before the device, as in torch-mimicry 0.1.16,
+    # which an unconditional generator's (num_images, device) signature cannot express.
+    def generate_images(  # type: ignore[override]
+            self, num_images: int, c: Union[None, int, torch.Tensor] = None, device: Any = None,
+            truncation: Optional[float] = None) -> torch.Tensor:
+        """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of class ``c`` (an int, or labels
+        ``[num_images]``; uniformly drawn classes when None); with ``truncation`` the noise is
+        truncated to ``[-truncation, truncation]``."""
+        return self.generate_images_with_labels(num_images, c=c, device=device, truncation=truncation)[0]
 
     def generate_images_with_labels(self, num_images: int, c: Union[None, int, torch.Tensor] = None, device: Any = None,
                                     truncation: Optional[float] = None) -> Tuple[torch.Tensor, torch.Tensor]:
