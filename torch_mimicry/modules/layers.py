@@ -1,5 +1,7 @@
 """Basic layers: spectral-normalised linear, convolution and embedding layers, conditional
 batch normalisation (on labels, or on a condition vector) and self-attention."""
+from typing import Any, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -10,7 +12,7 @@ from torch_mimicry.modules.spectral_norm import spectral_norm
 _spectral_norm = spectral_norm  # the function, where an argument shadows its name
 
 
-def SNConv2d(*args, default=True, **kwargs):
+def SNConv2d(*args: Any, default: bool = True, **kwargs: Any) -> nn.Conv2d:
     """``nn.Conv2d`` with spectral normalisation; takes ``nn.Conv2d``'s arguments.
 
     ``default=True``: PyTorch's hook-based spectral norm (every layer of the library).
@@ -21,7 +23,7 @@ def SNConv2d(*args, default=True, **kwargs):
     return spectral_norm(nn.Conv2d(*args, **kwargs))
 
 
-def SNLinear(*args, default=True, **kwargs):
+def SNLinear(*args: Any, default: bool = True, **kwargs: Any) -> nn.Linear:
     """``nn.Linear`` with spectral normalisation; takes ``nn.Linear``'s arguments
     (``default`` as in :func:`SNConv2d`)."""
     if not default:
@@ -29,7 +31,7 @@ def SNLinear(*args, default=True, **kwargs):
     return spectral_norm(nn.Linear(*args, **kwargs))
 
 
-def SNEmbedding(*args, default=True, **kwargs):
+def SNEmbedding(*args: Any, default: bool = True, **kwargs: Any) -> nn.Embedding:
     """``nn.Embedding`` with spectral normalisation; takes ``nn.Embedding``'s arguments
     (``default`` as in :func:`SNConv2d`)."""
     if not default:
@@ -37,7 +39,7 @@ def SNEmbedding(*args, default=True, **kwargs):
     return spectral_norm(nn.Embedding(*args, **kwargs))
 
 
-def Conv2d(*args, spectral_norm=False, **kwargs):
+def Conv2d(*args: Any, spectral_norm: bool = False, **kwargs: Any) -> nn.Conv2d:
     """``nn.Conv2d``, spectrally normalised when ``spectral_norm`` is True."""
     return SNConv2d(*args, **kwargs) if spectral_norm else nn.Conv2d(*args, **kwargs)
 
@@ -62,23 +64,25 @@ class PooledConv2d(nn.Conv2d):
     3x3 weight; its hook runs on either call) are those of the plain convolution.
     """
 
-    def __init__(self, in_channels, out_channels, bias=True):
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True) -> None:
         super().__init__(in_channels, out_channels, 3, 1, padding=1, bias=bias)
 
-    def forward(self, input, pool=False):
+    def forward(self, input: torch.Tensor, pool: bool = False) -> torch.Tensor:
         if not pool:
             return self._conv_forward(input, self.weight, self.bias)
-        kernel = sum(F.pad(self.weight, corner) for corner in _CORNERS) * 0.25
+        corners = [F.pad(self.weight, corner) for corner in _CORNERS]
+        kernel = (corners[0] + corners[1] + corners[2] + corners[3]) * 0.25
         return F.conv2d(input, kernel, self.bias, stride=2, padding=1)
 
 
-def pooled_conv3x3(in_channels, out_channels, spectral_norm=False, bias=True):
+def pooled_conv3x3(in_channels: int, out_channels: int, spectral_norm: bool = False,
+                   bias: bool = True) -> PooledConv2d:
     """A ``PooledConv2d``, spectrally normalised when ``spectral_norm`` is True."""
     conv = PooledConv2d(in_channels, out_channels, bias=bias)
     return _spectral_norm(conv) if spectral_norm else conv
 
 
-def Linear(*args, spectral_norm=False, **kwargs):
+def Linear(*args: Any, spectral_norm: bool = False, **kwargs: Any) -> nn.Linear:
     """``nn.Linear``, spectrally normalised when ``spectral_norm`` is True."""
     return SNLinear(*args, **kwargs) if spectral_norm else nn.Linear(*args, **kwargs)
 
@@ -97,7 +101,7 @@ class ConditionalBatchNorm2d(nn.Module):
     Shapes: ``x`` is ``[N, C, H, W]``, ``y`` is ``[N]`` (int64 labels in ``[0, num_classes)``).
     """
 
-    def __init__(self, num_features, num_classes):
+    def __init__(self, num_features: int, num_classes: int) -> None:
         super().__init__()
         self.num_features = num_features
         self.num_classes = num_classes
@@ -106,7 +110,7 @@ class ConditionalBatchNorm2d(nn.Module):
         self.embed.weight.data[:, :num_features].normal_(1, 0.02)
         self.embed.weight.data[:, num_features:].zero_()
 
-    def forward(self, x, y):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         out = self.bn(x)
         gamma, beta = self.embed(y).chunk(2, dim=1)
         return gamma[:, :, None, None] * out + beta[:, :, None, None]
@@ -129,7 +133,8 @@ class LinearConditionalBatchNorm2d(nn.Module):
     Shapes: ``x`` is ``[N, C, H, W]``, ``cond`` is ``[N, cond_dim]``; output ``[N, C, H, W]``.
     """
 
-    def __init__(self, num_features, cond_dim, spectral_norm=True, eps=1e-5, momentum=0.1):
+    def __init__(self, num_features: int, cond_dim: int, spectral_norm: bool = True, eps: float = 1e-5,
+                 momentum: float = 0.1) -> None:
         super().__init__()
         self.num_features = num_features
         self.cond_dim = cond_dim
@@ -137,7 +142,7 @@ class LinearConditionalBatchNorm2d(nn.Module):
         self.gain = Linear(cond_dim, num_features, bias=False, spectral_norm=spectral_norm)
         self.bias = Linear(cond_dim, num_features, bias=False, spectral_norm=spectral_norm)
 
-    def forward(self, x, cond):
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         if cond.dim() != 2 or cond.shape[1] != self.cond_dim:
             raise ValueError(f"Expected a condition of shape [N, {self.cond_dim}], got {tuple(cond.shape)}.")
         gain = 1.0 + self.gain(cond)
@@ -158,7 +163,7 @@ class SelfAttention(nn.Module):
     Shapes: ``[N, C, H, W] -> [N, C, H, W]``, H and W even.
     """
 
-    def __init__(self, num_feat, spectral_norm=True):
+    def __init__(self, num_feat: int, spectral_norm: bool = True) -> None:
         super().__init__()
         if num_feat < 8:
             raise ValueError(f"SelfAttention needs at least 8 channels, got num_feat={num_feat}.")
@@ -170,7 +175,7 @@ class SelfAttention(nn.Module):
         self.o = conv(num_feat >> 1, num_feat, 1, 1, padding=0, bias=False)
         self.gamma = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
         theta = self.theta(x).flatten(2)                                    # [N, C/8, HW]
         phi = F.max_pool2d(self.phi(x), 2).flatten(2)                       # [N, C/8, HW/4]

@@ -6,7 +6,9 @@ Residual convolutions are initialised with ``xavier_uniform_`` (gain sqrt(2)) an
 convolutions with gain 1.
 """
 import math
+from typing import Optional, Union
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -17,19 +19,19 @@ from torch_mimicry.modules.layers import (ConditionalBatchNorm2d, Conv2d, Linear
 UPSAMPLE_MODES = ("bilinear", "nearest")
 
 
-def upsample(x, mode="bilinear"):
+def upsample(x: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
     """Doubles height and width (``mode`` 'bilinear' or 'nearest'): ``[N, C, H, W] -> [N, C, 2H, 2W]``."""
     if mode == "nearest":
         return F.interpolate(x, scale_factor=2, mode="nearest")
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
-def downsample(x):
+def downsample(x: torch.Tensor) -> torch.Tensor:
     """Halves height and width by 2x2 average pooling: ``[N, C, H, W] -> [N, C, H/2, W/2]``."""
     return F.avg_pool2d(x, 2)
 
 
-def _init_residual(block):
+def _init_residual(block: Union["GBlock", "DBlock", "DBlockOptimized"]) -> None:
     nn.init.xavier_uniform_(block.c1.weight.data, math.sqrt(2.0))
     nn.init.xavier_uniform_(block.c2.weight.data, math.sqrt(2.0))
     if getattr(block, "c_sc", None) is not None:
@@ -55,8 +57,9 @@ class GBlock(nn.Module):
     Shapes: ``[N, in, H, W] -> [N, out, 2H, 2W]`` with upsampling, else ``[N, out, H, W]``.
     """
 
-    def __init__(self, in_channels, out_channels, hidden_channels=None, upsample=False,
-                 num_classes=0, spectral_norm=False, cond_dim=0, upsample_mode="bilinear"):
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: Optional[int] = None,
+                 upsample: bool = False, num_classes: int = 0, spectral_norm: bool = False, cond_dim: int = 0,
+                 upsample_mode: str = "bilinear") -> None:
         super().__init__()
         if num_classes > 0 and cond_dim > 0:
             raise ValueError("GBlock: give num_classes (labels) or cond_dim (condition vectors), not both.")
@@ -74,6 +77,8 @@ class GBlock(nn.Module):
 
         self.c1 = Conv2d(in_channels, self.hidden_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
         self.c2 = Conv2d(self.hidden_channels, out_channels, 3, 1, padding=1, spectral_norm=spectral_norm)
+        self.b1: nn.Module
+        self.b2: nn.Module
         if num_classes > 0:
             self.b1 = ConditionalBatchNorm2d(in_channels, num_classes)
             self.b2 = ConditionalBatchNorm2d(self.hidden_channels, num_classes)
@@ -89,14 +94,14 @@ class GBlock(nn.Module):
         _init_residual(self)
 
     @property
-    def conditional(self):
+    def conditional(self) -> bool:
         """True when the batch norms take a condition (labels or vectors)."""
         return self.num_classes > 0 or self.cond_dim > 0
 
-    def _norm(self, bn, h, y):
+    def _norm(self, bn: nn.Module, h: torch.Tensor, y: Optional[torch.Tensor]) -> torch.Tensor:
         return bn(h, y) if self.conditional else bn(h)
 
-    def residual(self, x, y=None):
+    def residual(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         """The residual branch, ``[N, C_in, H, W]`` -> ``[N, C_out, 2H, 2W]`` (``H, W`` without upsampling).
 
         ``y``: class labels ``[N]`` for conditional batch norm (``num_classes > 0`` only).
@@ -108,7 +113,7 @@ class GBlock(nn.Module):
         h = self.activation(self._norm(self.b2, h, y))
         return self.c2(h)
 
-    def shortcut(self, x):
+    def shortcut(self, x: torch.Tensor) -> torch.Tensor:
         """The shortcut branch: identity, or upsampling and a 1x1 convolution when the shape changes."""
         if not self.learnable_sc:
             return x
@@ -116,7 +121,7 @@ class GBlock(nn.Module):
         # to 1): convolve first, at a quarter of the pixels.
         return upsample(self.c_sc(x), self.upsample_mode) if self.upsample else self.c_sc(x)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         if self.conditional and y is None:
             kind = ("class-conditional (num_classes > 0)" if self.num_classes > 0
                     else "conditioned on vectors (cond_dim > 0)")
@@ -136,8 +141,8 @@ class DBlock(nn.Module):
     Shapes: ``[N, in, H, W] -> [N, out, H/2, W/2]`` with downsampling, else ``[N, out, H, W]``.
     """
 
-    def __init__(self, in_channels, out_channels, hidden_channels=None, downsample=False,
-                 spectral_norm=True):
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: Optional[int] = None,
+                 downsample: bool = False, spectral_norm: bool = True) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -156,21 +161,21 @@ class DBlock(nn.Module):
             self.c_sc = Conv2d(in_channels, out_channels, 1, 1, padding=0, spectral_norm=spectral_norm)
         _init_residual(self)
 
-    def residual(self, x):
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
         """The residual branch: ReLU, 3x3 convolution, ReLU, 3x3 convolution (pooled when downsampling)."""
         # Not in place: ``x`` is also the shortcut's input.
         h = self.c1(F.relu(x))
         h = self.activation(h)
         return self.c2(h, pool=True) if self.downsample else self.c2(h)
 
-    def shortcut(self, x):
+    def shortcut(self, x: torch.Tensor) -> torch.Tensor:
         """The shortcut branch: identity, or 2x2 average pooling (when downsampling) and a 1x1 convolution."""
         if not self.learnable_sc:
             return x
         # A 1x1 convolution commutes with average pooling: pool first, 4x fewer operations.
         return self.c_sc(downsample(x) if self.downsample else x)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.residual(x) + self.shortcut(x)
 
 
@@ -180,7 +185,7 @@ class DBlockOptimized(nn.Module):
     Always halves the resolution. Shapes: ``[N, in, H, W] -> [N, out, H/2, W/2]``.
     """
 
-    def __init__(self, in_channels, out_channels, spectral_norm=True):
+    def __init__(self, in_channels: int, out_channels: int, spectral_norm: bool = True) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -191,13 +196,13 @@ class DBlockOptimized(nn.Module):
         self.activation = nn.ReLU(True)
         _init_residual(self)
 
-    def residual(self, x):
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
         """The residual branch: 3x3 convolution, ReLU, 3x3 convolution with 2x2 average pooling."""
         return self.c2(self.activation(self.c1(x)), pool=True)  # conv3x3 + avgpool in one
 
-    def shortcut(self, x):
+    def shortcut(self, x: torch.Tensor) -> torch.Tensor:
         """The shortcut branch: 2x2 average pooling, then a 1x1 convolution."""
         return self.c_sc(downsample(x))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.residual(x) + self.shortcut(x)

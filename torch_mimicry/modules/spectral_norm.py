@@ -15,6 +15,7 @@ The module itself is callable, ``spectral_norm(layer)``, as a shorthand for
 """
 import sys
 import types
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, TypeVar
 
 import torch
 import torch.nn as nn
@@ -22,13 +23,15 @@ import torch.nn.functional as F
 
 __all__ = ["spectral_norm", "has_spectral_norm", "SpectralNorm", "SNConv2d", "SNLinear", "SNEmbedding"]
 
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
-def spectral_norm(module, n_power_iterations=1, eps=1e-12):
+
+def spectral_norm(module: ModuleT, n_power_iterations: int = 1, eps: float = 1e-12) -> ModuleT:
     """Applies spectral normalisation to ``module.weight`` in place and returns the module."""
     return nn.utils.spectral_norm(module, name="weight", n_power_iterations=n_power_iterations, eps=eps)
 
 
-def has_spectral_norm(module):
+def has_spectral_norm(module: nn.Module) -> bool:
     """True when ``module`` is spectrally normalised (hook-based or buffered)."""
     return (hasattr(module, "weight_orig") and hasattr(module, "weight_u")) or isinstance(module, SpectralNorm)
 
@@ -45,23 +48,33 @@ class SpectralNorm:
         eps (float): added to norms to avoid division by zero.
     """
 
-    def __init__(self, n_dim, num_iters=1, eps=1e-12):
+    # Provided by the layer class this is mixed into (nn.Conv2d, nn.Linear, nn.Embedding).
+    weight: torch.Tensor
+    training: bool
+    sn_u: torch.Tensor
+    sn_sigma: torch.Tensor
+
+    if TYPE_CHECKING:
+        def register_buffer(self, name: str, tensor: Optional[torch.Tensor], persistent: bool = True) -> None: ...
+
+    def __init__(self, n_dim: int, num_iters: int = 1, eps: float = 1e-12) -> None:
         self.num_iters = num_iters
         self.eps = eps
         self.register_buffer("sn_u", torch.randn(1, n_dim))
         self.register_buffer("sn_sigma", torch.ones(1))
 
     @property
-    def u(self):
+    def u(self) -> torch.Tensor:
         """The singular vector estimate ``sn_u`` ``[1, n_dim]``."""
         return self.sn_u
 
     @property
-    def sigma(self):
+    def sigma(self) -> torch.Tensor:
         """The last stored singular value estimate ``sn_sigma`` ``[1]``."""
         return self.sn_sigma
 
-    def _power_iteration(self, W, u, num_iters, eps=1e-12):
+    def _power_iteration(self, W: torch.Tensor, u: torch.Tensor, num_iters: int,
+                         eps: float = 1e-12) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``num_iters`` power iterations on ``W`` ``[out, in]`` from ``u`` ``[1, out]`` (no
         gradient); returns ``(sigma [1, 1] = u W v^T with gradient to W, u, v)``."""
         with torch.no_grad():
@@ -70,7 +83,7 @@ class SpectralNorm:
                 u = F.normalize(v @ W.t(), dim=1, eps=eps)
         return u @ (W @ v.t()), u, v
 
-    def sn_weights(self):
+    def sn_weights(self) -> torch.Tensor:
         """The weight divided by its estimated largest singular value.
 
         In training mode the refined ``u`` and ``sigma`` are stored in the buffers.
@@ -84,7 +97,7 @@ class SpectralNorm:
         return self.weight / sigma
 
 
-def _sn_options(kwargs):
+def _sn_options(kwargs: Dict[str, Any]) -> Tuple[int, float]:
     return kwargs.pop("num_iters", 1), kwargs.pop("eps", 1e-12)
 
 
@@ -92,12 +105,12 @@ class SNConv2d(nn.Conv2d, SpectralNorm):
     """``nn.Conv2d`` with a buffered spectral norm (``num_iters=``, ``eps=`` besides
     ``nn.Conv2d``'s arguments)."""
 
-    def __init__(self, in_channels, out_channels, *args, **kwargs):
+    def __init__(self, in_channels: int, out_channels: int, *args: Any, **kwargs: Any) -> None:
         num_iters, eps = _sn_options(kwargs)
         nn.Conv2d.__init__(self, in_channels, out_channels, *args, **kwargs)
         SpectralNorm.__init__(self, n_dim=out_channels, num_iters=num_iters, eps=eps)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._conv_forward(x, self.sn_weights(), self.bias)
 
 
@@ -105,24 +118,24 @@ class SNLinear(nn.Linear, SpectralNorm):
     """``nn.Linear`` with a buffered spectral norm (``num_iters=``, ``eps=`` besides
     ``nn.Linear``'s arguments)."""
 
-    def __init__(self, in_features, out_features, *args, **kwargs):
+    def __init__(self, in_features: int, out_features: int, *args: Any, **kwargs: Any) -> None:
         num_iters, eps = _sn_options(kwargs)
         nn.Linear.__init__(self, in_features, out_features, *args, **kwargs)
         SpectralNorm.__init__(self, n_dim=out_features, num_iters=num_iters, eps=eps)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.sn_weights(), self.bias)
 
 
 class SNEmbedding(nn.Embedding, SpectralNorm):
     """``nn.Embedding`` with a buffered spectral norm over its ``num_embeddings`` rows."""
 
-    def __init__(self, num_embeddings, embedding_dim, *args, **kwargs):
+    def __init__(self, num_embeddings: int, embedding_dim: int, *args: Any, **kwargs: Any) -> None:
         num_iters, eps = _sn_options(kwargs)
         nn.Embedding.__init__(self, num_embeddings, embedding_dim, *args, **kwargs)
         SpectralNorm.__init__(self, n_dim=num_embeddings, num_iters=num_iters, eps=eps)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.embedding(x, self.sn_weights(), self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
@@ -131,7 +144,7 @@ class _CallableModule(types.ModuleType):
     """Makes ``torch_mimicry.modules.spectral_norm`` usable both as this module (its classes)
     and as the function :func:`spectral_norm`."""
 
-    def __call__(self, module, n_power_iterations=1, eps=1e-12):
+    def __call__(self, module: ModuleT, n_power_iterations: int = 1, eps: float = 1e-12) -> ModuleT:
         return spectral_norm(module, n_power_iterations=n_power_iterations, eps=eps)
 
 

@@ -6,13 +6,15 @@ exactly as a single process with the global batch would. On CUDA tensors PyTorch
 run. Without an initialised group of more than one rank, or in eval mode, it is plain batch
 normalisation.
 """
+from typing import Any, Optional, Tuple
+
 import torch
 import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 
 
-def _world_size():
+def _world_size() -> int:
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
 
 
@@ -21,7 +23,9 @@ class _SyncBatchNormCPU(torch.autograd.Function):
     gradient sums, so each rank gets the gradient of the sum of every rank's loss."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, running_mean, running_var, eps, momentum):
+    def forward(ctx: Any, x: torch.Tensor, weight: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+                running_mean: Optional[torch.Tensor], running_var: Optional[torch.Tensor], eps: float,
+                momentum: float) -> torch.Tensor:
         dtype = x.dtype
         x = x.float()
         dims = [0] + list(range(2, x.dim()))
@@ -32,7 +36,7 @@ class _SyncBatchNormCPU(torch.autograd.Function):
         c = x.shape[1]
         mean = stats[1:1 + c] / n
         var = (stats[1 + c:] / n - mean * mean).clamp_min(0)
-        if running_mean is not None:
+        if running_mean is not None and running_var is not None:  # both or neither (track_running_stats)
             with torch.no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.to(running_mean.dtype), alpha=momentum)
                 unbiased = var * n / max(n.item() - 1, 1)
@@ -44,12 +48,12 @@ class _SyncBatchNormCPU(torch.autograd.Function):
         ctx.count = n.item()
         ctx.dtype = dtype
         out = xhat
-        if weight is not None:
+        if weight is not None and bias is not None:  # both or neither (affine)
             out = out * weight.float().view(shape) + bias.float().view(shape)
         return out.to(dtype)
 
     @staticmethod
-    def backward(ctx, grad_out):
+    def backward(ctx: Any, grad_out: torch.Tensor) -> Tuple[Optional[torch.Tensor], ...]:
         xhat, invstd, weight = ctx.saved_tensors
         dims = [0] + list(range(2, xhat.dim()))
         shape = [1, xhat.shape[1]] + [1] * (xhat.dim() - 2)
@@ -73,7 +77,7 @@ class SyncBatchNorm(nn.SyncBatchNorm):
     together; running statistics are updated with them (unbiased variance, as BatchNorm).
     """
 
-    def forward(self, input):
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
         sync = self.training and _world_size() > 1
         if sync and input.device.type != "cpu":
             return super().forward(input)  # PyTorch's own kernels
@@ -88,14 +92,14 @@ class SyncBatchNorm(nn.SyncBatchNorm):
         return _SyncBatchNormCPU.apply(input, self.weight, self.bias, running_mean, running_var, self.eps,
                                        self._momentum())
 
-    def _momentum(self):
+    def _momentum(self) -> float:
         if self.momentum is not None:
             return self.momentum
         count = int(self.num_batches_tracked.item()) if self.num_batches_tracked is not None else 1
         return 1.0 / max(count, 1)
 
 
-def convert_sync_batchnorm(module):
+def convert_sync_batchnorm(module: nn.Module) -> nn.Module:
     """Replaces every BatchNorm layer inside ``module`` by :class:`SyncBatchNorm`, in place.
 
     The new layers share the old ones' parameters (so optimizers built before the conversion

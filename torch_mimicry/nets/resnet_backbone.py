@@ -9,6 +9,8 @@ library (dcgan, wgan_gp, cgan_pd, ssgan, infomax_gan, sagan; sngan spells its la
   reproduces torch-mimicry 0.1.16, whose ``DBlock`` applied an in-place ReLU to its own input
   before the shortcut read it, so checkpoints written by that release give the same outputs.
 """
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,9 +20,16 @@ from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNConv2d, SNL
 __all__ = ["GENERATOR_PLANS", "DISCRIMINATOR_PLANS", "build_generator", "run_generator", "make_dblocks",
            "build_discriminator", "discriminator_blocks", "resnet_features", "resnet_logits"]
 
+#: A generator plan: the ``(in, out)`` width shifts of each upsampling GBlock.
+GeneratorPlan = Tuple[Tuple[int, int], ...]
+#: A discriminator plan: the width shift of the first block, then ``(in, out, downsample)`` per DBlock.
+DiscriminatorPlan = Tuple[int, Tuple[Tuple[int, int, bool], ...]]
+#: ``{block index: module}``: applied to the output of that block (e.g. self-attention).
+BlockHooks = Mapping[int, Callable[[torch.Tensor], torch.Tensor]]
+
 #: Generator channel plans of the ResNet backbones: ``(in, out)`` width shifts of each
 #: upsampling GBlock (a block has ``ngf >> shift`` channels).
-GENERATOR_PLANS = {
+GENERATOR_PLANS: Mapping[int, GeneratorPlan] = {
     32: ((0, 0), (0, 0), (0, 0)),
     48: ((0, 1), (1, 2), (2, 3)),
     64: ((0, 1), (1, 2), (2, 3), (3, 4)),
@@ -29,7 +38,7 @@ GENERATOR_PLANS = {
 
 #: Discriminator channel plans: the width shift of the first (optimised) block, then
 #: ``(in, out, downsample)`` for each following DBlock (a block has ``ndf >> shift`` channels).
-DISCRIMINATOR_PLANS = {
+DISCRIMINATOR_PLANS: Mapping[int, DiscriminatorPlan] = {
     32: (0, ((0, 0, True), (0, 0, False), (0, 0, False))),
     48: (4, ((4, 3, True), (3, 2, True), (2, 1, True), (1, 0, False))),
     64: (4, ((4, 3, True), (3, 2, True), (2, 1, True), (1, 0, True))),
@@ -37,7 +46,8 @@ DISCRIMINATOR_PLANS = {
 }
 
 
-def build_generator(net, plan, num_classes=0, spectral_norm=False, xavier_output=True):
+def build_generator(net: nn.Module, plan: GeneratorPlan, num_classes: int = 0, spectral_norm: bool = False,
+                    xavier_output: bool = True) -> None:
     """Adds the layers of a ResNet generator to ``net`` (which has ``nz``, ``ngf``, ``bottom_width``).
 
     Layers: ``l1`` (linear nz -> bottom_width^2 * ngf), ``block2``, ``block3``, ... (upsampling
@@ -48,25 +58,27 @@ def build_generator(net, plan, num_classes=0, spectral_norm=False, xavier_output
     The layer names are recorded in ``net.generator_layout`` for ``run_generator`` (names rather
     than modules, so that copies and replicas of ``net`` use their own layers).
     """
-    linear = SNLinear if spectral_norm else nn.Linear
-    conv = SNConv2d if spectral_norm else nn.Conv2d
-    net.l1 = linear(net.nz, (net.bottom_width ** 2) * net.ngf)
+    g: Any = net  # layers are added, and attributes read, by name
+    linear: Callable[..., nn.Linear] = SNLinear if spectral_norm else nn.Linear
+    conv: Callable[..., nn.Conv2d] = SNConv2d if spectral_norm else nn.Conv2d
+    g.l1 = linear(g.nz, (g.bottom_width ** 2) * g.ngf)
     for i, (a, b) in enumerate(plan):
-        setattr(net, f"block{i + 2}", GBlock(net.ngf >> a, net.ngf >> b, upsample=True, num_classes=num_classes,
-                                             spectral_norm=spectral_norm))
+        setattr(g, f"block{i + 2}", GBlock(g.ngf >> a, g.ngf >> b, upsample=True, num_classes=num_classes,
+                                           spectral_norm=spectral_norm))
     k = len(plan) + 2
-    out_ch = net.ngf >> plan[-1][1]
+    out_ch = g.ngf >> plan[-1][1]
     bn, c_out = nn.BatchNorm2d(out_ch), conv(out_ch, 3, 3, 1, padding=1)
-    setattr(net, f"b{k}", bn)
-    setattr(net, f"c{k}", c_out)
-    net.activation = nn.ReLU(True)
-    nn.init.xavier_uniform_(net.l1.weight.data, 1.0)
+    setattr(g, f"b{k}", bn)
+    setattr(g, f"c{k}", c_out)
+    g.activation = nn.ReLU(True)
+    nn.init.xavier_uniform_(g.l1.weight.data, 1.0)
     if xavier_output:
         nn.init.xavier_uniform_(c_out.weight.data, 1.0)
-    net.generator_layout = (tuple(f"block{i + 2}" for i in range(len(plan))), f"b{k}", f"c{k}")
+    g.generator_layout = (tuple(f"block{i + 2}" for i in range(len(plan))), f"b{k}", f"c{k}")
 
 
-def run_generator(net, z, y=None, hooks=None, output_activation=torch.tanh):
+def run_generator(net: nn.Module, z: torch.Tensor, y: Optional[torch.Tensor] = None, hooks: Optional[BlockHooks] = None,
+                  output_activation: Callable[[torch.Tensor], torch.Tensor] = torch.tanh) -> torch.Tensor:
     """Generator body: ``l1`` -> reshape -> GBlocks (given ``y`` when conditional) -> BN -> ReLU
     -> conv -> tanh.
 
@@ -78,42 +90,46 @@ def run_generator(net, z, y=None, hooks=None, output_activation=torch.tanh):
     Returns:
         Tensor: images ``[N, 3, H, W]`` in ``[-1, 1]`` (with tanh).
     """
-    block_names, bn_name, conv_name = net.generator_layout
-    bn, conv = getattr(net, bn_name), getattr(net, conv_name)
-    h = net.l1(z).view(z.shape[0], -1, net.bottom_width, net.bottom_width)
-    for i, block in enumerate(getattr(net, name) for name in block_names):
+    g: Any = net  # layers are read by name
+    block_names, bn_name, conv_name = g.generator_layout
+    bn, conv = getattr(g, bn_name), getattr(g, conv_name)
+    h = g.l1(z).view(z.shape[0], -1, g.bottom_width, g.bottom_width)
+    for i, block in enumerate(getattr(g, name) for name in block_names):
         h = block(h) if y is None else block(h, y)
         if hooks and i in hooks:
             h = hooks[i](h)
-    h = net.activation(bn(h))
+    h = g.activation(bn(h))
     return output_activation(conv(h))
 
 
-def make_dblocks(ndf, first, rest, spectral_norm=True):
+def make_dblocks(ndf: int, first: int, rest: Sequence[Tuple[int, int, bool]],
+                 spectral_norm: bool = True) -> List[Union[DBlockOptimized, DBlock]]:
     """The discriminator blocks of a plan (see ``DISCRIMINATOR_PLANS``) as a list."""
-    blocks = [DBlockOptimized(3, ndf >> first, spectral_norm=spectral_norm)]
+    blocks: List[Union[DBlockOptimized, DBlock]] = [DBlockOptimized(3, ndf >> first, spectral_norm=spectral_norm)]
     for a, b, down in rest:
         blocks.append(DBlock(ndf >> a, ndf >> b, downsample=down, spectral_norm=spectral_norm))
     return blocks
 
 
-def build_discriminator(net, plan, spectral_norm=True):
+def build_discriminator(net: nn.Module, plan: DiscriminatorPlan, spectral_norm: bool = True) -> None:
     """Adds ``block1`` (optimised block on RGB) and ``block2``, ... (DBlocks of ``plan``) to
     ``net`` (which has ``ndf``) plus ``activation``; their names go to ``net.discriminator_layout``
     (see ``discriminator_blocks``)."""
-    blocks = make_dblocks(net.ndf, *plan, spectral_norm=spectral_norm)
+    d: Any = net  # layers are added, and attributes read, by name
+    blocks = make_dblocks(d.ndf, *plan, spectral_norm=spectral_norm)
     for i, block in enumerate(blocks):
-        setattr(net, f"block{i + 1}", block)
-    net.activation = nn.ReLU(True)
-    net.discriminator_layout = tuple(f"block{i + 1}" for i in range(len(blocks)))
+        setattr(d, f"block{i + 1}", block)
+    d.activation = nn.ReLU(True)
+    d.discriminator_layout = tuple(f"block{i + 1}" for i in range(len(blocks)))
 
 
-def discriminator_blocks(net):
+def discriminator_blocks(net: nn.Module) -> Tuple[nn.Module, ...]:
     """The blocks added by ``build_discriminator``, in order, as a tuple of modules."""
-    return tuple(getattr(net, name) for name in net.discriminator_layout)
+    layout: Tuple[str, ...] = getattr(net, "discriminator_layout")
+    return tuple(getattr(net, name) for name in layout)
 
 
-def resnet_features(x, blocks, hooks=None):
+def resnet_features(x: torch.Tensor, blocks: Iterable[nn.Module], hooks: Optional[BlockHooks] = None) -> torch.Tensor:
     """Runs discriminator ``blocks`` on ``x`` and returns the ReLU of the last block's output.
 
     Args:
@@ -134,7 +150,8 @@ def resnet_features(x, blocks, hooks=None):
     return F.relu(h)
 
 
-def resnet_logits(x, blocks, linear, pool="sum", hooks=None):
+def resnet_logits(x: torch.Tensor, blocks: Iterable[nn.Module], linear: nn.Module, pool: str = "sum",
+                  hooks: Optional[BlockHooks] = None) -> Tuple[torch.Tensor, torch.Tensor]:
     """``resnet_features`` -> global ``pool`` ('sum' or 'mean') over H, W -> ``linear``.
 
     Returns ``(logits [N, out], pooled features [N, C])``.

@@ -1,4 +1,7 @@
 """cGAN-PD at 128x128 (ImageNet 128) with ResNet backbones."""
+from typing import Any, Optional
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
@@ -10,11 +13,11 @@ class CGANPDGenerator128(cgan_pd_base.CGANPDBaseGenerator):
     """cGAN-PD generator for 128x128 images: noise ``[N, nz]``, labels ``[N]`` ->
     images ``[N, 3, 128, 128]`` in [-1, 1]."""
 
-    def __init__(self, num_classes, nz=128, ngf=1024, bottom_width=4, **kwargs):
+    def __init__(self, num_classes: int, nz: int = 128, ngf: int = 1024, bottom_width: int = 4, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[128], num_classes=num_classes)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
         return resnet_backbone.run_generator(self, x, y=y)
 
@@ -24,7 +27,7 @@ class CGANPDDiscriminator128(cgan_pd_base.CGANPDBaseDiscriminator):
     labels ``[N]`` -> logits ``[N, 1]``.
     The default width is ndf=128 (channels 8 to 128), that of torch-mimicry 0.1.16's class."""
 
-    def __init__(self, num_classes, ndf=128, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 128, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[128])
         self.l7 = SNLinear(self.ndf, 1)
@@ -32,6 +35,6 @@ class CGANPDDiscriminator128(cgan_pd_base.CGANPDBaseDiscriminator):
         nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.check_labels(y)
         return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l7, self.l_y)

@@ -1,4 +1,7 @@
 """cGAN-PD at 32x32 (CIFAR-10 / CIFAR-100) with ResNet backbones."""
+from typing import Any, Optional
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
@@ -10,11 +13,12 @@ class CGANPDGenerator32(cgan_pd_base.CGANPDBaseGenerator):
     """cGAN-PD generator for 32x32 images: noise ``[N, nz]``, labels ``[N]`` ->
     images ``[N, 3, 32, 32]`` in [-1, 1]."""
 
-    def __init__(self, num_classes, bottom_width=4, nz=128, ngf=256, **kwargs):  # 0.1.16's argument order
+    def __init__(self, num_classes: int, bottom_width: int = 4, nz: int = 128, ngf: int = 256,  # 0.1.16's order
+                 **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32], num_classes=num_classes)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
         return resnet_backbone.run_generator(self, x, y=y)
 
@@ -23,7 +27,7 @@ class CGANPDDiscriminator32(cgan_pd_base.CGANPDBaseDiscriminator):
     """cGAN-PD projection discriminator for 32x32 images: images ``[N, 3, 32, 32]``,
     labels ``[N]`` -> logits ``[N, 1]``."""
 
-    def __init__(self, num_classes, ndf=128, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 128, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[32])
         self.l5 = SNLinear(self.ndf, 1)
@@ -31,6 +35,6 @@ class CGANPDDiscriminator32(cgan_pd_base.CGANPDBaseDiscriminator):
         nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.check_labels(y)
         return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l5, self.l_y)

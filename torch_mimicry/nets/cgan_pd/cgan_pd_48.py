@@ -1,4 +1,7 @@
 """cGAN-PD at 48x48 (STL-10) with ResNet backbones."""
+from typing import Any, Optional
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SNEmbedding, SNLinear
@@ -10,11 +13,11 @@ class CGANPDGenerator48(cgan_pd_base.CGANPDBaseGenerator):
     """cGAN-PD generator for 48x48 images: noise ``[N, nz]``, labels ``[N]`` ->
     images ``[N, 3, 48, 48]`` in [-1, 1]."""
 
-    def __init__(self, num_classes, nz=128, ngf=512, bottom_width=6, **kwargs):
+    def __init__(self, num_classes: int, nz: int = 128, ngf: int = 512, bottom_width: int = 6, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48], num_classes=num_classes)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
         return resnet_backbone.run_generator(self, x, y=y)
 
@@ -23,7 +26,7 @@ class CGANPDDiscriminator48(cgan_pd_base.CGANPDBaseDiscriminator):
     """cGAN-PD projection discriminator for 48x48 images: images ``[N, 3, 48, 48]``,
     labels ``[N]`` -> logits ``[N, 1]``."""
 
-    def __init__(self, num_classes, ndf=1024, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[48])
         self.l6 = SNLinear(self.ndf, 1)
@@ -31,6 +34,6 @@ class CGANPDDiscriminator48(cgan_pd_base.CGANPDBaseDiscriminator):
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.check_labels(y)
         return cgan_pd_base.projection_logits(x, y, resnet_backbone.discriminator_blocks(self), self.l6, self.l_y)

@@ -3,13 +3,17 @@ batch norm in every residual block and whose discriminator adds a projection ter
 ``<embed(y), phi(x)>`` to its output. ResNet backbones of SNGAN with spectral norm in the
 discriminator; default loss ``'hinge'``. Training is the default conditional GAN step (real
 labels for real images, uniformly drawn labels for fakes)."""
+from typing import Any, Iterable, Optional
+
 import torch
+import torch.nn as nn
 
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.resnet_backbone import resnet_logits
+from torch_mimicry.nets.resnet_backbone import BlockHooks, resnet_logits
 
 
-def projection_logits(x, y, blocks, linear, embed, hooks=None):
+def projection_logits(x: torch.Tensor, y: torch.Tensor, blocks: Iterable[nn.Module], linear: nn.Module,
+                      embed: nn.Module, hooks: Optional[BlockHooks] = None) -> torch.Tensor:
     """Projection discriminator output: ``linear(phi) + sum(embed(y) * phi, dim=1)``.
 
     Args:
@@ -24,7 +28,7 @@ def projection_logits(x, y, blocks, linear, embed, hooks=None):
     return output + torch.sum(embed(y) * h, dim=1, keepdim=True)
 
 
-def check_labels(y):
+def check_labels(y: Optional[torch.Tensor]) -> torch.Tensor:
     """Raises a ValueError when a conditional discriminator is called without labels."""
     if y is None:
         raise ValueError("This discriminator is class-conditional: call it as netD(images, labels) with labels "
@@ -32,7 +36,8 @@ def check_labels(y):
     return y
 
 
-def conditional_forward_labels(net, z, y):
+def conditional_forward_labels(net: gan.BaseConditionalGenerator, z: torch.Tensor,
+                               y: Optional[torch.Tensor]) -> torch.Tensor:
     """Labels for a conditional generator's forward: ``y`` or, when None, uniform random ones."""
     if y is None:
         y = torch.randint(0, net.num_classes, (z.shape[0],), device=z.device)
@@ -49,7 +54,8 @@ class CGANPDBaseGenerator(gan.BaseConditionalGenerator):
         loss_type (str): default ``'hinge'``.
     """
 
-    def __init__(self, num_classes, bottom_width, nz, ngf, loss_type="hinge", **kwargs):
+    def __init__(self, num_classes: int, bottom_width: int, nz: int, ngf: int, loss_type: str = "hinge",
+                 **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type,
                          num_classes=num_classes, **kwargs)
 
@@ -62,5 +68,5 @@ class CGANPDBaseDiscriminator(gan.BaseConditionalDiscriminator):
         num_classes (int): number of classes. ndf (int): base width. loss_type (str): default ``'hinge'``.
     """
 
-    def __init__(self, num_classes, ndf, loss_type="hinge", **kwargs):
+    def __init__(self, num_classes: int, ndf: int, loss_type: str = "hinge", **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, num_classes=num_classes, **kwargs)

@@ -1,4 +1,7 @@
 """ResNet DCGAN at 48x48 (STL-10): SNGAN's backbone without spectral norm."""
+from typing import Any
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.nets import resnet_backbone
@@ -8,11 +11,11 @@ from torch_mimicry.nets.dcgan import dcgan_base
 class DCGANGenerator48(dcgan_base.DCGANBaseGenerator):
     """DCGAN generator for 48x48 images: noise ``[N, nz]`` -> images ``[N, 3, 48, 48]`` in [-1, 1]."""
 
-    def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
+    def __init__(self, nz: int = 128, ngf: int = 512, bottom_width: int = 6, **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48])
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return resnet_backbone.run_generator(self, x)
 
 
@@ -21,11 +24,11 @@ class DCGANDiscriminator48(dcgan_base.DCGANBaseDiscriminator):
 
     original_key_map = {"l5": "l6"}  # torch-mimicry 0.1.16 named this layer l5
 
-    def __init__(self, ndf=1024, **kwargs):
+    def __init__(self, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[48], spectral_norm=False)
         self.l6 = nn.Linear(self.ndf, 1)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return resnet_backbone.resnet_logits(x, resnet_backbone.discriminator_blocks(self), self.l6)[0]

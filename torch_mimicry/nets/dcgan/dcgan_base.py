@@ -1,6 +1,8 @@
 """DCGAN baseline of the Mimicry study: the SNGAN ResNet backbones (Miyato et al. 2018, see
 ``torch_mimicry.nets.resnet_backbone``) without spectral normalisation, trained with the
 non-saturating loss ``'ns'`` (Goodfellow et al. 2014; Radford et al. 2016)."""
+from typing import Any
+
 from torch_mimicry.nets import gan
 
 
@@ -12,7 +14,7 @@ class DCGANBaseGenerator(gan.BaseGenerator):
         loss_type (str): one of ``torch_mimicry.modules.losses.LOSS_TYPES``.
     """
 
-    def __init__(self, nz, ngf, bottom_width, loss_type="ns", **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str = "ns", **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
@@ -22,5 +24,5 @@ class DCGANBaseDiscriminator(gan.BaseDiscriminator):
     ``forward(x)`` maps images ``[N, 3, H, W]`` in ``[-1, 1]`` to logits ``[N, 1]``.
     """
 
-    def __init__(self, ndf, loss_type="ns", **kwargs):
+    def __init__(self, ndf: int, loss_type: str = "ns", **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)

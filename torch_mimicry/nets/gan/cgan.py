@@ -4,13 +4,21 @@ The generator's ``forward(z, y)`` and the discriminator's ``forward(x, y)`` take
 ``y`` of shape ``[N]`` (int64 in ``[0, num_classes)``).
 """
 import numbers
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union, cast
 
 import torch
+import torch.nn as nn
 
-from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
+from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator, Device
+
+if TYPE_CHECKING:  # the training package imports the networks
+    from torch_mimicry.training.metric_log import MetricLog
+
+#: A class for every image: one class index, or labels ``[N]`` (int64).
+ClassSpec = Union[int, torch.Tensor]
 
 
-def _check_num_classes(num_classes):
+def _check_num_classes(num_classes: int) -> int:
     if not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
     return num_classes
@@ -24,21 +32,25 @@ class BaseConditionalGenerator(BaseGenerator):
             (the argument order of torch-mimicry 0.1.16).
     """
 
-    def __init__(self, num_classes, nz, ngf, bottom_width, loss_type, **kwargs):
+    def __init__(self, num_classes: int, nz: int, ngf: int, bottom_width: int, loss_type: str,
+                 **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.num_classes = _check_num_classes(num_classes)
 
-    def sample_labels(self, num_images, device=None):
+    def sample_labels(self, num_images: int, device: Optional[Device] = None) -> torch.Tensor:
         """Uniform random labels ``[num_images]`` (int64)."""
         device = device if device is not None else self.device
         return torch.randint(0, self.num_classes, (num_images,), device=device)
 
-    def generate_images(self, num_images, c=None, device=None):
+    # c comes second, before device, as in torch-mimicry 0.1.16 (BaseGenerator's second parameter is device)
+    def generate_images(self, num_images: int, c: Optional[ClassSpec] = None,  # type: ignore[override]
+                        device: Optional[Device] = None) -> torch.Tensor:
         """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` of class ``c`` (an int, or labels
         ``[num_images]``), or of uniformly drawn classes when ``c`` is None."""
         return self.generate_images_with_labels(num_images, c=c, device=device)[0]
 
-    def make_labels(self, num_images, c=None, device=None):
+    def make_labels(self, num_images: int, c: Optional[ClassSpec] = None,
+                    device: Optional[Device] = None) -> torch.Tensor:
         """Labels ``[num_images]`` (int64): ``c`` (one class for all, or labels ``[N]``), or
         uniformly drawn classes when ``c`` is None."""
         device = device if device is not None else self.device
@@ -58,7 +70,8 @@ class BaseConditionalGenerator(BaseGenerator):
                              f"[{int(labels.min())}, {int(labels.max())}].")
         return labels
 
-    def generate_images_with_labels(self, num_images, c=None, device=None):
+    def generate_images_with_labels(self, num_images: int, c: Optional[ClassSpec] = None,
+                                    device: Optional[Device] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns ``(images [N, 3, H, W] in [-1, 1], labels [N])``.
 
         Args:
@@ -73,7 +86,9 @@ class BaseConditionalGenerator(BaseGenerator):
         labels = self.make_labels(num_images, c, device)
         return self(self.sample_noise(num_images, device), labels), labels
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netD: nn.Module, optG: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One generator update with random class labels; logs ``errG``."""
         self.zero_grad()
         batch_size = real_batch[0].shape[0]
@@ -93,17 +108,21 @@ class BaseConditionalDiscriminator(BaseDiscriminator):
     """Base class of class-conditional discriminators (``num_classes`` classes); arguments in
     the order of torch-mimicry 0.1.16."""
 
-    def __init__(self, num_classes, ndf, loss_type, **kwargs):
+    def __init__(self, num_classes: int, ndf: int, loss_type: str, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.num_classes = _check_num_classes(num_classes)
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
-        """One discriminator update on labelled real images and labelled fakes."""
+    def train_step(self, real_batch: Sequence[torch.Tensor], netG: BaseGenerator, optD: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
+        """One discriminator update on labelled real images and labelled fakes (``netG`` must be a
+        ``BaseConditionalGenerator``: its ``generate_images_with_labels`` makes the fakes)."""
         self.zero_grad()
         real_images, real_labels = real_batch
         batch_size = real_images.shape[0]
         with torch.no_grad():
-            fake_images, fake_labels = netG.generate_images_with_labels(num_images=batch_size, device=device)
+            fake_images, fake_labels = cast(BaseConditionalGenerator, netG).generate_images_with_labels(
+                num_images=batch_size, device=device)
         output_real = self(real_images, real_labels)
         output_fake = self(fake_images, fake_labels)
         errD = self.compute_gan_loss(output_real=output_real, output_fake=output_fake)

@@ -4,10 +4,19 @@ A subclass builds its layers in ``__init__`` and defines ``forward``; the defaul
 ``train_step`` performs one optimisation step of the GAN loss chosen by ``loss_type``.
 Override ``train_step`` to add a family's own loss terms (see SSGAN in the tutorial).
 """
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union
+
 import torch
+import torch.nn as nn
 
 from torch_mimicry.modules import losses
 from torch_mimicry.nets.basemodel import BaseModel
+
+if TYPE_CHECKING:  # the training package imports the networks
+    from torch_mimicry.training.metric_log import MetricLog
+
+#: Where to make tensors: a ``torch.device`` or its name (``'cpu'``, ``'cuda:0'``).
+Device = Union[str, torch.device]
 
 
 class BaseGenerator(BaseModel):
@@ -22,18 +31,18 @@ class BaseGenerator(BaseModel):
     ``forward(z)`` maps noise ``[N, nz]`` to images ``[N, 3, H, W]`` in ``[-1, 1]``.
     """
 
-    def __init__(self, nz, ngf, bottom_width, loss_type, **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.nz = nz
         self.ngf = ngf
         self.bottom_width = bottom_width
         self.loss_type = losses.check_loss_type(loss_type)
 
-    def sample_noise(self, num_images, device=None):
+    def sample_noise(self, num_images: int, device: Optional[Device] = None) -> torch.Tensor:
         """Standard normal noise ``[num_images, nz]`` on ``device`` (default the model's)."""
         return torch.randn(num_images, self.nz, device=device if device is not None else self.device)
 
-    def generate_images(self, num_images, device=None):
+    def generate_images(self, num_images: int, device: Optional[Device] = None) -> torch.Tensor:
         """Images ``[num_images, 3, H, W]`` in ``[-1, 1]`` from fresh noise.
 
         Autograd records the computation when gradients are enabled (the generator step
@@ -41,18 +50,20 @@ class BaseGenerator(BaseModel):
         """
         return self(self.sample_noise(num_images, device))
 
-    def compute_gan_loss(self, output, output_real=None):
+    def compute_gan_loss(self, output: torch.Tensor, output_real: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Generator loss of ``self.loss_type`` on the discriminator's logits for fake images.
 
         ``output_real`` (logits for a real batch) is needed by the relativistic losses only.
         """
         return losses.generator_loss(self.loss_type, output, output_real=output_real)
 
-    def needs_real_output(self):
+    def needs_real_output(self) -> bool:
         """True when the generator loss needs the discriminator's output on real images."""
         return losses.is_relativistic(self.loss_type)
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netD: nn.Module, optG: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One generator update: generates a batch as large as ``real_batch``'s, scores it
         with ``netD``, steps ``optG`` on the GAN loss, and logs ``errG``.
 
@@ -83,22 +94,24 @@ class BaseDiscriminator(BaseModel):
     ``forward(x)`` maps images ``[N, 3, H, W]`` in ``[-1, 1]`` to logits ``[N, 1]``.
     """
 
-    def __init__(self, ndf, loss_type, **kwargs):
+    def __init__(self, ndf: int, loss_type: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ndf = ndf
         self.loss_type = losses.check_loss_type(loss_type)
 
-    def compute_gan_loss(self, output_real, output_fake):
+    def compute_gan_loss(self, output_real: torch.Tensor, output_fake: torch.Tensor) -> torch.Tensor:
         """Discriminator loss of ``self.loss_type`` on logits for real and fake images."""
         return losses.discriminator_loss(self.loss_type, output_real, output_fake)
 
-    def compute_probs(self, output_real, output_fake):
+    def compute_probs(self, output_real: torch.Tensor, output_fake: torch.Tensor) -> Tuple[float, float]:
         """Mean sigmoid probabilities ``(D(x), D(G(z)))`` as Python floats in [0, 1]."""
         D_x = torch.sigmoid(output_real.detach()).mean().item()
         D_Gz = torch.sigmoid(output_fake.detach()).mean().item()
         return D_x, D_Gz
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netG: BaseGenerator, optD: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One discriminator update on a real batch and as many generated images.
 
         Returns:

@@ -1,4 +1,8 @@
 """InfoMax-GAN at 128x128 (CelebA 128, LSUN-Bedroom, ImageNet 128) with ResNet backbones."""
+from typing import Any
+
+import torch
+
 from torch_mimicry.nets import resnet_backbone
 from torch_mimicry.nets.infomax_gan import infomax_gan_base
 
@@ -6,11 +10,11 @@ from torch_mimicry.nets.infomax_gan import infomax_gan_base
 class InfoMaxGANGenerator128(infomax_gan_base.InfoMaxGANBaseGenerator):
     """InfoMax-GAN generator for 128x128 images: noise ``[N, nz]`` -> images ``[N, 3, 128, 128]`` in [-1, 1]."""
 
-    def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
+    def __init__(self, nz: int = 128, ngf: int = 1024, bottom_width: int = 4, **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[128])
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return resnet_backbone.run_generator(self, x)
 
 
@@ -19,6 +23,6 @@ class InfoMaxGANDiscriminator128(infomax_gan_base.InfoMaxGANBaseDiscriminator):
     local features, global features [N, ndf])``. The last block of the SNGAN discriminator makes
     the global features; the blocks before it the local ones."""
 
-    def __init__(self, nrkhs=1024, ndf=1024, **kwargs):
+    def __init__(self, nrkhs: int = 1024, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(nrkhs=nrkhs, ndf=ndf, **kwargs)
         self.build_layers(resnet_backbone.DISCRIMINATOR_PLANS[128])

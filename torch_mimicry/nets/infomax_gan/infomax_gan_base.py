@@ -5,20 +5,26 @@ the InfoNCE objective of Deep InfoMax; both are first projected to an RKHS of di
 to its fakes through the discriminator's heads (``infomax_loss_scale`` 0.2 for both). ResNet
 backbones of SNGAN; default GAN loss ``'hinge'``.
 """
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, cast
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from torch_mimicry.modules import SNConv2d, SNLinear
 from torch_mimicry.nets import gan
-from torch_mimicry.nets.resnet_backbone import make_dblocks, resnet_features
+from torch_mimicry.nets.gan.gan import Device
+from torch_mimicry.nets.resnet_backbone import DiscriminatorPlan, make_dblocks, resnet_features
+
+if TYPE_CHECKING:  # the training package imports the networks
+    from torch_mimicry.training.metric_log import MetricLog
 
 #: score given to "self" pairs (the other locations of the same image) among the negatives,
 #: as in torch-mimicry 0.1.16 (they are masked to a constant rather than removed).
 SELF_SCORE = -10.0
 
 
-def infonce_loss(local_feat, global_feat):
+def infonce_loss(local_feat: torch.Tensor, global_feat: torch.Tensor) -> torch.Tensor:
     """InfoNCE between every location of each image's local features and its global feature.
 
     For image ``i`` and location ``k`` the positive score is ``<l_ik, g_i>``; the negatives are
@@ -52,23 +58,27 @@ class InfoMaxGANBaseGenerator(gan.BaseGenerator):
         infomax_loss_scale (float): weight alpha of the InfoMax loss on fakes (default 0.2).
     """
 
-    def __init__(self, nz, ngf, bottom_width, loss_type="hinge", infomax_loss_scale=0.2, **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str = "hinge", infomax_loss_scale: float = 0.2,
+                 **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.infomax_loss_scale = infomax_loss_scale
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netD: nn.Module, optG: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One generator update on ``errG + errG_IM``; logs ``errG`` and ``errG_IM`` (group ``loss_IM``)."""
         self.zero_grad()
         real_images = real_batch[0]
         fake_images = self.generate_images(num_images=real_images.shape[0], device=device)
+        infomax_netD = cast(InfoMaxGANBaseDiscriminator, netD)  # its projection heads and InfoMax loss
         output_fake, local_feat, global_feat = netD(fake_images)
-        local_feat, global_feat = netD.project_features(local_feat, global_feat)
+        local_feat, global_feat = infomax_netD.project_features(local_feat, global_feat)
         output_real = None
         if self.needs_real_output():
             with torch.no_grad():
                 output_real = netD(real_images)[0]
         errG = self.compute_gan_loss(output_fake, output_real=output_real)
-        errG_IM = netD.compute_infomax_loss(local_feat, global_feat, scale=self.infomax_loss_scale)
+        errG_IM = infomax_netD.compute_infomax_loss(local_feat, global_feat, scale=self.infomax_loss_scale)
         self.backward_and_step(errG + errG_IM, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         log_data.add_metric("errG_IM", errG_IM.detach(), group="loss_IM")
@@ -91,12 +101,13 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         infomax_loss_scale (float): weight beta of the InfoMax loss on real images (default 0.2).
     """
 
-    def __init__(self, nrkhs, ndf, loss_type="hinge", infomax_loss_scale=0.2, **kwargs):
+    def __init__(self, nrkhs: int, ndf: int, loss_type: str = "hinge", infomax_loss_scale: float = 0.2,
+                 **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.nrkhs = nrkhs
         self.infomax_loss_scale = infomax_loss_scale
 
-    def build_layers(self, plan):
+    def build_layers(self, plan: DiscriminatorPlan) -> None:
         """Adds the layers for ``plan`` (a ``resnet_backbone.DISCRIMINATOR_PLANS`` entry): the last
         block of the SNGAN discriminator makes the global features, the blocks before it the
         local ones; every linear layer and head gets xavier-uniform init (gain 1)."""
@@ -115,24 +126,26 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
                       self.global_nrkhs_a, self.global_nrkhs_b, self.global_nrkhs_sc):
             nn.init.xavier_uniform_(layer.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         local_feat = resnet_features(x, self.local_feat_blocks)
         global_feat = torch.sum(resnet_features(local_feat, self.global_feat_blocks), dim=(2, 3))
         return self.linear(global_feat), local_feat, global_feat
 
-    def project_features(self, local_feat, global_feat):
+    def project_features(self, local_feat: torch.Tensor,
+                         global_feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Projects ``[N, C_l, h, w]`` local and ``[N, C]`` global features to ``[N, R, h, w]`` and
         ``[N, R]``: ``sc(f) + b(relu(a(f)))`` for each."""
         local_proj = self.local_nrkhs_sc(local_feat) + self.local_nrkhs_b(F.relu(self.local_nrkhs_a(local_feat)))
         global_proj = self.global_nrkhs_sc(global_feat) + self.global_nrkhs_b(F.relu(self.global_nrkhs_a(global_feat)))
         return local_proj, global_proj
 
-    def infonce_loss(self, l, m):
+    def infonce_loss(self, l: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         """InfoNCE of local features ``l`` ``[N, R, L]`` and global features ``m`` ``[N, R, 1]``
         (or ``[N, R]``), unscaled: :func:`infonce_loss` with torch-mimicry 0.1.16's argument layout."""
         return infonce_loss(l, m.reshape(m.shape[0], -1))
 
-    def compute_infomax_loss(self, local_feat, global_feat, scale=None):
+    def compute_infomax_loss(self, local_feat: torch.Tensor, global_feat: torch.Tensor,
+                             scale: Optional[float] = None) -> torch.Tensor:
         """``scale * infonce_loss`` on projected features (``scale`` defaults to ``infomax_loss_scale``)."""
         if local_feat.shape[1] != self.nrkhs or global_feat.shape[1] != self.nrkhs:
             raise ValueError(f"Expected features projected to nrkhs={self.nrkhs} channels, got "
@@ -140,7 +153,9 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         scale = self.infomax_loss_scale if scale is None else scale
         return scale * infonce_loss(local_feat, global_feat)
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netG: gan.BaseGenerator, optD: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One discriminator update on ``errD + errD_IM`` (InfoMax on real images); logs ``errD``,
         ``errD_IM`` (group ``loss_IM``), ``D(x)`` and ``D(G(z))``."""
         self.zero_grad()
@@ -161,7 +176,7 @@ class InfoMaxGANBaseDiscriminator(gan.BaseDiscriminator):
         return log_data
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # torch-mimicry 0.1.16 named the discriminator base class BaseDiscriminator here (the name
     # is resolved on access so that the class is documented once, under its own name).
     if name == "BaseDiscriminator":

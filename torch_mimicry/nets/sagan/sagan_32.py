@@ -1,4 +1,7 @@
 """SAGAN at 32x32 (CIFAR-10 / CIFAR-100) with ResNet backbones and self-attention."""
+from typing import Any, Optional
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SelfAttention, SNEmbedding, SNLinear
@@ -11,13 +14,14 @@ class SAGANGenerator32(sagan_base.SAGANBaseGenerator):
     """SAGAN generator for 32x32 images: noise ``[N, nz]``, labels ``[N]`` -> images ``[N, 3, 32, 32]``
     in [-1, 1]. Self-attention follows ``block3`` (16x16 features)."""
 
-    def __init__(self, num_classes, bottom_width=4, nz=128, ngf=256, **kwargs):  # 0.1.16's argument order
+    def __init__(self, num_classes: int, bottom_width: int = 4, nz: int = 128, ngf: int = 256,  # 0.1.16's order
+                 **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32], num_classes=num_classes,
                                         spectral_norm=True)
         self.attn_block = SelfAttention(self.ngf, spectral_norm=True)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
         return resnet_backbone.run_generator(self, x, y=y, hooks={1: self.attn_block})
 
@@ -26,7 +30,7 @@ class SAGANDiscriminator32(sagan_base.SAGANBaseDiscriminator):
     """SAGAN discriminator for 32x32 images: images ``[N, 3, 32, 32]``, labels ``[N]`` -> logits ``[N, 1]``.
     Self-attention follows ``block2``."""
 
-    def __init__(self, num_classes, ndf=128, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 128, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[32])
         self.l5 = SNLinear(self.ndf, 1)
@@ -35,7 +39,7 @@ class SAGANDiscriminator32(sagan_base.SAGANBaseDiscriminator):
         nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.check_labels(y)
         blocks = resnet_backbone.discriminator_blocks(self)
         return cgan_pd_base.projection_logits(x, y, blocks, self.l5, self.l_y, hooks={1: self.attn_block})

@@ -1,4 +1,7 @@
 """SAGAN at 48x48 (STL-10) with ResNet backbones and self-attention."""
+from typing import Any, Optional
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SelfAttention, SNEmbedding, SNLinear
@@ -11,13 +14,13 @@ class SAGANGenerator48(sagan_base.SAGANBaseGenerator):
     """SAGAN generator for 48x48 images: noise ``[N, nz]``, labels ``[N]`` -> images ``[N, 3, 48, 48]``
     in [-1, 1]. Self-attention follows ``block3`` (24x24 features)."""
 
-    def __init__(self, num_classes, nz=128, ngf=512, bottom_width=6, **kwargs):
+    def __init__(self, num_classes: int, nz: int = 128, ngf: int = 512, bottom_width: int = 6, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[48], num_classes=num_classes,
                                         spectral_norm=True)
         self.attn_block = SelfAttention(self.ngf >> 2, spectral_norm=True)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.conditional_forward_labels(self, x, y)
         return resnet_backbone.run_generator(self, x, y=y, hooks={1: self.attn_block})
 
@@ -26,7 +29,7 @@ class SAGANDiscriminator48(sagan_base.SAGANBaseDiscriminator):
     """SAGAN discriminator for 48x48 images: images ``[N, 3, 48, 48]``, labels ``[N]`` -> logits ``[N, 1]``.
     Self-attention follows ``block2``."""
 
-    def __init__(self, num_classes, ndf=1024, **kwargs):
+    def __init__(self, num_classes: int, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(num_classes=num_classes, ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[48])
         self.l6 = SNLinear(self.ndf, 1)
@@ -35,7 +38,7 @@ class SAGANDiscriminator48(sagan_base.SAGANBaseDiscriminator):
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x, y=None):
+    def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
         y = cgan_pd_base.check_labels(y)
         blocks = resnet_backbone.discriminator_blocks(self)
         return cgan_pd_base.projection_logits(x, y, blocks, self.l6, self.l_y, hooks={1: self.attn_block})

@@ -8,6 +8,9 @@ Discriminator: seven convolutions alternating 3x3 stride 1 and 4x4 stride 2 (wid
 ``ndf/8``, ``ndf/4``, ``ndf/4``, ``ndf/2``, ``ndf/2``, ``ndf``), each followed by LeakyReLU(0.1),
 then a linear layer on the flattened ``bw x bw x ndf`` features; all spectrally normalised.
 """
+from typing import Any
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SNConv2d, SNLinear
@@ -24,7 +27,7 @@ class SNDCGANBaseGenerator(gan.BaseGenerator):
         bottom_width (int): its size (4 for 32x32, 6 for 48x48). loss_type (str): default ``'ns'``.
     """
 
-    def __init__(self, nz, ngf, bottom_width, loss_type="ns", **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str = "ns", **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.l1 = nn.Linear(nz, bottom_width * bottom_width * ngf)
         self.b1 = nn.BatchNorm2d(ngf)
@@ -34,7 +37,7 @@ class SNDCGANBaseGenerator(gan.BaseGenerator):
         self.c_out = nn.Conv2d(ngf >> 3, 3, 3, 1, padding=1)
         self.activation = nn.ReLU(True)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.l1(x).view(x.shape[0], self.ngf, self.bottom_width, self.bottom_width)
         h = self.activation(self.b1(h))
         for deconv, bn in zip(self.deconvs, self.bns):
@@ -51,7 +54,7 @@ class SNDCGANBaseDiscriminator(gan.BaseDiscriminator):
         loss_type (str): default ``'ns'``.
     """
 
-    def __init__(self, ndf, bottom_width, loss_type="ns", **kwargs):
+    def __init__(self, ndf: int, bottom_width: int, loss_type: str = "ns", **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.bottom_width = bottom_width
         widths = [3, ndf >> 3, ndf >> 3, ndf >> 2, ndf >> 2, ndf >> 1, ndf >> 1, ndf]
@@ -62,7 +65,7 @@ class SNDCGANBaseDiscriminator(gan.BaseDiscriminator):
         self.l_out = SNLinear(bottom_width * bottom_width * ndf, 1)
         self.activation = nn.LeakyReLU(LEAKY_SLOPE, inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         for conv in self.convs:
             h = self.activation(conv(h))

@@ -1,4 +1,7 @@
 """SNGAN at 128x128 (CelebA 128, LSUN-Bedroom, ImageNet 128): the ResNet generator and discriminator of Miyato et al. 2018."""
+from typing import Any
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNLinear
@@ -8,7 +11,7 @@ from torch_mimicry.nets.sngan import sngan_base
 class SNGANGenerator128(sngan_base.SNGANBaseGenerator):
     """SNGAN generator for 128x128 images: noise ``[N, nz]`` -> images ``[N, 3, 128, 128]`` in [-1, 1]."""
 
-    def __init__(self, nz=128, ngf=1024, bottom_width=4, **kwargs):
+    def __init__(self, nz: int = 128, ngf: int = 1024, bottom_width: int = 4, **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         self.l1 = nn.Linear(self.nz, (self.bottom_width ** 2) * self.ngf)
         self.block2 = GBlock(self.ngf, self.ngf, upsample=True)
@@ -22,14 +25,14 @@ class SNGANGenerator128(sngan_base.SNGANBaseGenerator):
         nn.init.xavier_uniform_(self.l1.weight.data, 1.0)
         nn.init.xavier_uniform_(self.c7.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return sngan_base.run_generator(self, x, (self.block2, self.block3, self.block4, self.block5, self.block6), self.b7, self.c7)
 
 
 class SNGANDiscriminator128(sngan_base.SNGANBaseDiscriminator):
     """SNGAN discriminator for 128x128 images: images ``[N, 3, 128, 128]`` -> logits ``[N, 1]``."""
 
-    def __init__(self, ndf=1024, **kwargs):
+    def __init__(self, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, **kwargs)
         self.block1 = DBlockOptimized(3, self.ndf >> 4)
         self.block2 = DBlock(self.ndf >> 4, self.ndf >> 3, downsample=True)
@@ -41,5 +44,5 @@ class SNGANDiscriminator128(sngan_base.SNGANBaseDiscriminator):
         self.activation = nn.ReLU(True)
         nn.init.xavier_uniform_(self.l7.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return sngan_base.run_discriminator(self, x, (self.block1, self.block2, self.block3, self.block4, self.block5, self.block6), self.l7)

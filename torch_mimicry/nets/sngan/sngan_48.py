@@ -1,4 +1,7 @@
 """SNGAN at 48x48 (STL-10): the ResNet generator and discriminator of Miyato et al. 2018."""
+from typing import Any
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import DBlock, DBlockOptimized, GBlock, SNLinear
@@ -8,7 +11,7 @@ from torch_mimicry.nets.sngan import sngan_base
 class SNGANGenerator48(sngan_base.SNGANBaseGenerator):
     """SNGAN generator for 48x48 images: noise ``[N, nz]`` -> images ``[N, 3, 48, 48]`` in [-1, 1]."""
 
-    def __init__(self, nz=128, ngf=512, bottom_width=6, **kwargs):
+    def __init__(self, nz: int = 128, ngf: int = 512, bottom_width: int = 6, **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         self.l1 = nn.Linear(self.nz, (self.bottom_width ** 2) * self.ngf)
         self.block2 = GBlock(self.ngf, self.ngf >> 1, upsample=True)
@@ -20,7 +23,7 @@ class SNGANGenerator48(sngan_base.SNGANBaseGenerator):
         nn.init.xavier_uniform_(self.l1.weight.data, 1.0)
         nn.init.xavier_uniform_(self.c5.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return sngan_base.run_generator(self, x, (self.block2, self.block3, self.block4), self.b5, self.c5)
 
 
@@ -29,7 +32,7 @@ class SNGANDiscriminator48(sngan_base.SNGANBaseDiscriminator):
 
     original_key_map = {"l5": "l6"}  # torch-mimicry 0.1.16 named this layer l5
 
-    def __init__(self, ndf=1024, **kwargs):
+    def __init__(self, ndf: int = 1024, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, **kwargs)
         self.block1 = DBlockOptimized(3, self.ndf >> 4)
         self.block2 = DBlock(self.ndf >> 4, self.ndf >> 3, downsample=True)
@@ -40,5 +43,5 @@ class SNGANDiscriminator48(sngan_base.SNGANBaseDiscriminator):
         self.activation = nn.ReLU(True)
         nn.init.xavier_uniform_(self.l6.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return sngan_base.run_discriminator(self, x, (self.block1, self.block2, self.block3, self.block4, self.block5), self.l6)

@@ -1,4 +1,7 @@
 """SSGAN at 32x32 (CIFAR-10 / CIFAR-100) with ResNet backbones."""
+from typing import Any, Tuple
+
+import torch
 import torch.nn as nn
 
 from torch_mimicry.modules import SNLinear
@@ -9,11 +12,11 @@ from torch_mimicry.nets.ssgan import ssgan_base
 class SSGANGenerator32(ssgan_base.SSGANBaseGenerator):
     """SSGAN generator for 32x32 images: noise ``[N, nz]`` -> images ``[N, 3, 32, 32]`` in [-1, 1]."""
 
-    def __init__(self, nz=128, ngf=256, bottom_width=4, **kwargs):
+    def __init__(self, nz: int = 128, ngf: int = 256, bottom_width: int = 4, **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, **kwargs)
         resnet_backbone.build_generator(self, resnet_backbone.GENERATOR_PLANS[32])
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return resnet_backbone.run_generator(self, x)
 
 
@@ -21,7 +24,7 @@ class SSGANDiscriminator32(ssgan_base.SSGANBaseDiscriminator):
     """SSGAN discriminator for 32x32 images: images ``[N, 3, 32, 32]`` -> ``(logits [N, 1],
     rotation logits [N, 4])``."""
 
-    def __init__(self, ndf=128, **kwargs):
+    def __init__(self, ndf: int = 128, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, **kwargs)
         resnet_backbone.build_discriminator(self, resnet_backbone.DISCRIMINATOR_PLANS[32])
         self.l5 = SNLinear(self.ndf, 1)
@@ -29,6 +32,6 @@ class SSGANDiscriminator32(ssgan_base.SSGANBaseDiscriminator):
         nn.init.xavier_uniform_(self.l5.weight.data, 1.0)
         nn.init.xavier_uniform_(self.l_y.weight.data, 1.0)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         output, h = resnet_backbone.resnet_logits(x, resnet_backbone.discriminator_blocks(self), self.l5)
         return output, self.l_y(h)

@@ -9,20 +9,27 @@ contiguous parts, image ``i`` gets rotation class ``i * 4 // N`` and is rotated 
 quarter turns counter-clockwise; each image is rotated once (the batch is not replicated).
 Here each part is rotated with one whole-tensor ``torch.rot90``.
 """
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, cast
+
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from torch_mimicry.nets import gan
+from torch_mimicry.nets.gan.gan import Device
+
+if TYPE_CHECKING:  # the training package imports the networks
+    from torch_mimicry.training.metric_log import MetricLog
 
 NUM_ROTATIONS = 4
 
 
-def rotation_labels(num_images, device=None):
+def rotation_labels(num_images: int, device: Optional[Device] = None) -> torch.Tensor:
     """Rotation classes ``i * 4 // N`` of a batch of ``N`` images: int64 ``[N]`` in ``{0, 1, 2, 3}``."""
     return torch.arange(num_images, device=device) * NUM_ROTATIONS // num_images
 
 
-def rotate_batch(images):
+def rotate_batch(images: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """Rotates the k-th quarter of a batch by k quarter turns counter-clockwise.
 
     Args:
@@ -48,11 +55,14 @@ class SSGANBaseGenerator(gan.BaseGenerator):
         ss_loss_scale (float): weight alpha of the rotation loss on fake images (default 0.2).
     """
 
-    def __init__(self, nz, ngf, bottom_width, loss_type="hinge", ss_loss_scale=0.2, **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str = "hinge", ss_loss_scale: float = 0.2,
+                 **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
         self.ss_loss_scale = ss_loss_scale
 
-    def train_step(self, real_batch, netD, optG, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netD: nn.Module, optG: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One generator update on ``errG + errG_SS``: the GAN loss on upright fakes plus the
         scaled rotation loss on the same fakes rotated. Logs ``errG`` (group ``loss``) and
         ``errG_SS`` (group ``loss_SS``)."""
@@ -60,7 +70,8 @@ class SSGANBaseGenerator(gan.BaseGenerator):
         real_images = real_batch[0]
         fake_images = self.generate_images(num_images=real_images.shape[0], device=device)
         fake_rot, labels = rotate_batch(fake_images)
-        (output, _), (_, rot_logits) = netD.forward_parts([fake_images, fake_rot])
+        # netD is an SSGAN discriminator (forward_parts, rotation logits)
+        (output, _), (_, rot_logits) = cast(SSGANBaseDiscriminator, netD).forward_parts([fake_images, fake_rot])
         output_real = None
         if self.needs_real_output():
             with torch.no_grad():
@@ -90,22 +101,24 @@ class SSGANBaseDiscriminator(gan.BaseDiscriminator):
             implementation; True saves per-pass overhead.
     """
 
-    def __init__(self, ndf, loss_type="hinge", ss_loss_scale=1.0, fuse_forwards=False, **kwargs):
+    def __init__(self, ndf: int, loss_type: str = "hinge", ss_loss_scale: float = 1.0, fuse_forwards: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.num_rotations = NUM_ROTATIONS
         self.ss_loss_scale = ss_loss_scale
         self.fuse_forwards = fuse_forwards
 
-    def forward_parts(self, parts):
+    def forward_parts(self, parts: Sequence[torch.Tensor]) -> List[Tuple[torch.Tensor, torch.Tensor]]:
         """Discriminator outputs ``[(logits, rotation logits), ...]`` for each batch in ``parts``,
         in one pass over their concatenation when ``fuse_forwards`` is set."""
         if not self.fuse_forwards or len(parts) == 1:
             return [self(p) for p in parts]
-        logits, rot_logits = self(torch.cat(parts, dim=0))
+        logits, rot_logits = self(torch.cat(list(parts), dim=0))
         sizes = [p.shape[0] for p in parts]
         return list(zip(logits.split(sizes), rot_logits.split(sizes)))
 
-    def compute_ss_loss(self, images, scale=None):
+    def compute_ss_loss(self, images: torch.Tensor,
+                        scale: Optional[float] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Scaled rotation cross-entropy on ``images`` (``[N, 3, H, W]``, upright).
 
         Returns:
@@ -117,7 +130,9 @@ class SSGANBaseDiscriminator(gan.BaseDiscriminator):
         _, rot_logits = self(rotated)
         return scale * F.cross_entropy(rot_logits, labels), labels
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netG: gan.BaseGenerator, optD: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One discriminator update on ``errD + errD_SS``: the GAN loss on upright real and fake
         images plus the scaled rotation loss on the rotated real images. Logs ``errD``,
         ``errD_SS`` (group ``loss_SS``), ``D(x)`` and ``D(G(z))``."""

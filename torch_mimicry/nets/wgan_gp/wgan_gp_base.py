@@ -2,12 +2,18 @@
 penalty ``gp_scale * E[(||grad_x D(x_hat)||_2 - 1)^2]`` on random interpolates ``x_hat`` of real
 and fake images. The backbones are the ResNet ones of SNGAN without spectral norm or
 normalisation in the critic, whose features are mean-pooled (the other families sum-pool)."""
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
 import torch
 
 from torch_mimicry.nets import gan
+from torch_mimicry.nets.gan.gan import Device
+
+if TYPE_CHECKING:  # the training package imports the networks
+    from torch_mimicry.training.metric_log import MetricLog
 
 
-def reset_shortcuts(net):
+def reset_shortcuts(net: torch.nn.Module) -> None:
     """Gives every 1x1 shortcut convolution ``c_sc`` of ``net`` PyTorch's default init, as
     torch-mimicry 0.1.16 did for WGAN-GP (its blocks replaced ``c_sc`` after the xavier init)."""
     for module in net.modules():
@@ -20,7 +26,7 @@ class WGANGPBaseGenerator(gan.BaseGenerator):
     """Base class of WGAN-GP generators (default loss ``'wasserstein'``); the generator step is the
     default GAN step."""
 
-    def __init__(self, nz, ngf, bottom_width, loss_type="wasserstein", **kwargs):
+    def __init__(self, nz: int, ngf: int, bottom_width: int, loss_type: str = "wasserstein", **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
 
 
@@ -33,11 +39,13 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
         gp_scale (float): weight of the gradient penalty (lambda, default 10).
     """
 
-    def __init__(self, ndf, loss_type="wasserstein", gp_scale=10.0, **kwargs):
+    def __init__(self, ndf: int, loss_type: str = "wasserstein", gp_scale: float = 10.0, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
         self.gp_scale = gp_scale
 
-    def compute_gradient_penalty_loss(self, real_images, fake_images, gp_scale=10.0, scaler=None):
+    def compute_gradient_penalty_loss(self, real_images: torch.Tensor, fake_images: torch.Tensor,
+                                      gp_scale: Optional[float] = 10.0,
+                                      scaler: Optional["torch.amp.GradScaler"] = None) -> torch.Tensor:
         """Gradient penalty on interpolates ``alpha * real + (1 - alpha) * fake``.
 
         ``alpha ~ U(0, 1)`` is drawn per sample (shape ``[N, 1, 1, 1]``, from the CPU generator so
@@ -67,7 +75,9 @@ class WGANGPBaseDiscriminator(gan.BaseDiscriminator):
             grad = grad / scaler.get_scale()
         return gp_scale * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
-    def train_step(self, real_batch, netG, optD, log_data, device=None, global_step=None, scaler=None, **kwargs):
+    def train_step(self, real_batch: Sequence[torch.Tensor], netG: gan.BaseGenerator, optD: torch.optim.Optimizer,
+                   log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
+                   scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
         """One critic update on ``errD + errD_GP``; logs ``errD`` (GAN loss only, group ``loss``),
         ``errD_GP`` (group ``loss_GP``), ``D(x)`` and ``D(G(z))``."""
         self.zero_grad()
