@@ -290,27 +290,14 @@ class BigGANBaseGenerator(gan.BaseConditionalGenerator):
         """``ortho_reg * sum_W ||W W^T * (1 - I)||_F^2`` (a scalar tensor)."""
         return self.ortho_reg * orthogonal_penalty(self.orthogonality_weights())
 
-    def train_step(self, real_batch: Any, netD: Any, optG: torch.optim.Optimizer, log_data: Any, device: Any = None,
-                   global_step: Optional[int] = None, scaler: Any = None, **kwargs: Any) -> Any:
-        """One generator update with random class labels; logs ``errG`` and, with ``ortho_reg``
-        above 0, ``errG_ortho`` (the orthogonal regularisation term)."""
-        self.zero_grad()
-        batch_size = real_batch[0].shape[0]
-        fake_images, fake_labels = self.generate_images_with_labels(num_images=batch_size, device=device)
-        output = netD(fake_images, fake_labels)
-        output_real = None
-        if self.needs_real_output():
-            with torch.no_grad():
-                output_real = netD(real_batch[0], real_batch[1])
-        errG = self.compute_gan_loss(output, output_real=output_real)
-        loss = errG
-        if self.ortho_reg > 0:
-            errG_ortho = self.orthogonal_loss()
-            loss = errG + errG_ortho
-            log_data.add_metric("errG_ortho", errG_ortho.detach(), group="loss_ortho")
-        self.backward_and_step(loss, optG, scaler)
-        log_data.add_metric("errG", errG.detach(), group="loss")
-        return log_data
+    def regularization_loss(self, log_data: Any) -> Optional[torch.Tensor]:
+        """The orthogonal regularisation term when ``ortho_reg`` is above 0 (logged as
+        ``errG_ortho``), else None; ``train_step`` adds it to the generator loss."""
+        if self.ortho_reg <= 0:
+            return None
+        errG_ortho = self.orthogonal_loss()
+        log_data.add_metric("errG_ortho", errG_ortho.detach(), group="loss_ortho")
+        return errG_ortho
 
 
 class BigGANBaseDiscriminator(gan.BaseConditionalDiscriminator):

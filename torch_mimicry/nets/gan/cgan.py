@@ -89,7 +89,7 @@ class BaseConditionalGenerator(BaseGenerator):
     def train_step(self, real_batch: Sequence[torch.Tensor], netD: nn.Module, optG: torch.optim.Optimizer,
                    log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
                    scaler: Optional["torch.amp.GradScaler"] = None, **kwargs: Any) -> "MetricLog":
-        """One generator update with random class labels; logs ``errG``."""
+        """One generator update with random class labels (plus ``regularization_loss``); logs ``errG``."""
         self.zero_grad()
         batch_size = real_batch[0].shape[0]
         fake_images, fake_labels = self.generate_images_with_labels(num_images=batch_size, device=device)
@@ -99,9 +99,15 @@ class BaseConditionalGenerator(BaseGenerator):
             with torch.no_grad():
                 output_real = netD(real_batch[0], real_batch[1])
         errG = self.compute_gan_loss(output, output_real=output_real)
-        self.backward_and_step(errG, optG, scaler)
+        penalty = self.regularization_loss(log_data)
+        self.backward_and_step(errG if penalty is None else errG + penalty, optG, scaler)
         log_data.add_metric("errG", errG.detach(), group="loss")
         return log_data
+
+    def regularization_loss(self, log_data: "MetricLog") -> Optional[torch.Tensor]:
+        """A scalar term that ``train_step`` adds to the generator loss, logged by the subclass
+        that defines it in ``log_data``; None (the default) adds nothing."""
+        return None
 
 
 class BaseConditionalDiscriminator(BaseDiscriminator):
