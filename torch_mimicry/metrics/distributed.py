@@ -81,7 +81,10 @@ def broadcast_tensor(tensor: Optional[torch.Tensor], src: int = 0) -> Optional[t
         return tensor
     meta = broadcast_object(None if tensor is None else (tuple(tensor.shape), tensor.dtype), src=src)
     device = _comm_device()
-    buf = tensor.to(device) if tensor is not None and dist.get_rank() == src else torch.empty(meta[0], dtype=meta[1], device=device)
+    if tensor is not None and dist.get_rank() == src:
+        buf = tensor.to(device)
+    else:
+        buf = torch.empty(meta[0], dtype=meta[1], device=device)
     dist.broadcast(buf, src=src)
     return buf.cpu()
 

@@ -29,11 +29,10 @@ from torch_mimicry.metrics.fid import fid_from_features
 from torch_mimicry.metrics.iscore import inception_score_from_logits
 from torch_mimicry.metrics.kid import kid_from_features
 from torch_mimicry.metrics.prdc import DensityCoverage, ManifoldScorer, PrecisionRecall
-from torch_mimicry.metrics.real_stats import _image, dataset_identity, real_features, real_indices, resolve_dataset
-from torch_mimicry.metrics.reference_stats import fid_from_reference, load_reference_stats
+from torch_mimicry.metrics.real_stats import (SizedDataset, _image, dataset_identity, real_features, real_indices,
+                                              resolve_dataset)
+from torch_mimicry.metrics.reference_stats import ReferenceStats, fid_from_reference, load_reference_stats
 from torch_mimicry.metrics import swd as swd_lib
-from torch_mimicry.metrics.real_stats import SizedDataset
-from torch_mimicry.metrics.reference_stats import ReferenceStats
 from torch_mimicry.utils.io import StrPath
 
 if TYPE_CHECKING:
@@ -293,7 +292,7 @@ class _Job:
     def protocol(self) -> Dict[str, Any]:
         """Everything that determines a score besides the generator weights and the seed."""
         p: Dict[str, Any] = {"metric": self.metric, "num_fake_samples": self.num_fake, "batch_size": self.batch_size,
-             "image_format": "uint8", "fake_sampling": "per-batch-seed-v1"}
+                             "image_format": "uint8", "fake_sampling": "per-batch-seed-v1"}
         if self.metric == "swd":
             p.update(self._swd_settings(), scale=1000, nhood_seed="per-batch-seed-v1", direction_seed="run-seed")
         else:
@@ -608,7 +607,8 @@ def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_rang
     results: Dict[int, List[records.Score]] = {}
     for step in steps:
         rec = records.find_record(recs, step, protocol)
-        stored: Dict[int, records.Score] = {} if rec is None or overwrite else {int(s): v for s, v in rec["scores"].items()}
+        stored: Dict[int, records.Score] = ({} if rec is None or overwrite
+                                            else {int(s): v for s, v in rec["scores"].items()})
         todo = [s for s in seeds if s not in stored]
         if not todo:
             _log(f"{name} at step {step} served from {path}.", job.verbose)
@@ -620,7 +620,8 @@ def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_rang
                 _log(f"{name} (step {step}) [seed {seed}]: {_format(stored[seed])} ({time.time() - start:.1f} s)",
                      job.verbose)
             if write_to_json and rank == 0:
-                merged: Dict[int, records.Score] = {} if rec is None or overwrite else {int(s): v for s, v in rec["scores"].items()}
+                merged: Dict[int, records.Score] = ({} if rec is None or overwrite
+                                                    else {int(s): v for s, v in rec["scores"].items()})
                 merged.update(stored)
                 new = records.make_record(metric, step, protocol, merged)
                 records.save_record(path, new)

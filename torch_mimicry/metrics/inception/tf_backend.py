@@ -45,8 +45,9 @@ class TFInception:
         if not use_gpu:
             env["CUDA_VISIBLE_DEVICES"] = ""
         self._stderr = tempfile.TemporaryFile()
-        self._proc: Optional[subprocess.Popen[bytes]] = subprocess.Popen([sys.executable, _WORKER, os.fspath(graph_path)], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        self._proc: Optional[subprocess.Popen[bytes]] = subprocess.Popen(
+            [sys.executable, _WORKER, os.fspath(graph_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._stderr, env=env)
         kind, payload = self._recv()
         if kind != b"R":
             self.close()
