@@ -72,6 +72,13 @@ def test_shard_batches_cover_all_items_in_order():
         assert flat == list(range(n))
 
 
+@pytest.mark.parametrize("num_items, batch_size", [(0, 5), (4, 0)])
+def test_extract_batches_refuses_empty_work(num_items, batch_size):
+    with pytest.raises(ValueError, match="num_items >= 1 and batch_size >= 1"):
+        distributed.extract_batches(num_items, batch_size, lambda a, b: torch.zeros(b - a, 3),
+                                    lambda batches: (torch.zeros(0, 2), torch.zeros(0, 1)))
+
+
 def test_two_gloo_processes_match_one_process(tmp_path, monkeypatch):
     result_file = str(tmp_path / "result")
     dist_log = _make_log_dir(str(tmp_path / "dist_log"))

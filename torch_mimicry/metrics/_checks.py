@@ -1,9 +1,14 @@
 """Input conversion and validation shared by the metric formulas."""
+from typing import Union
+
 import numpy as np
 import torch
 
+#: Features accepted by the metric formulas: ``[N, D]`` numpy arrays or torch tensors.
+Features = Union[np.ndarray, torch.Tensor]
 
-def as_float64_2d(x, name):
+
+def as_float64_2d(x: Features, name: str) -> np.ndarray:
     """Returns ``x`` (numpy array or torch tensor, shape ``[N, D]``) as a float64 numpy array.
 
     Raises:
@@ -21,7 +26,7 @@ def as_float64_2d(x, name):
     return x
 
 
-def check_same_dim(a, b, name_a, name_b):
+def check_same_dim(a: Features, b: Features, name_a: str, name_b: str) -> None:
     """Raises ValueError when the feature dimensions (last axes) of ``a`` and ``b`` differ."""
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"{name_a} has dimension {a.shape[-1]} but {name_b} has dimension {b.shape[-1]}; "

@@ -16,18 +16,27 @@ import contextlib
 import os
 import re
 import time
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence,
+                    Tuple, Union, overload)
 
 import numpy as np
 import torch
+from torch import nn
 
 from torch_mimicry.metrics import distributed, features, records
+from torch_mimicry.metrics.features import Device, Images, Weights
 from torch_mimicry.metrics.fid import fid_from_features
 from torch_mimicry.metrics.iscore import inception_score_from_logits
 from torch_mimicry.metrics.kid import kid_from_features
 from torch_mimicry.metrics.prdc import DensityCoverage, ManifoldScorer, PrecisionRecall
-from torch_mimicry.metrics.real_stats import _image, dataset_identity, real_features, real_indices, resolve_dataset
-from torch_mimicry.metrics.reference_stats import fid_from_reference, load_reference_stats
+from torch_mimicry.metrics.real_stats import (SizedDataset, _image, dataset_identity, real_features, real_indices,
+                                              resolve_dataset)
+from torch_mimicry.metrics.reference_stats import ReferenceStats, fid_from_reference, load_reference_stats
 from torch_mimicry.metrics import swd as swd_lib
+from torch_mimicry.utils.io import StrPath
+
+if TYPE_CHECKING:
+    from torch_mimicry.nets.gan import BaseGenerator
 
 __all__ = ["METRICS", "evaluate", "score_generator", "score_images", "generated_features", "batch_seed",
            "available_steps"]
@@ -49,14 +58,17 @@ _KNOWN_KWARGS = {
     "real_stats", "resize", "k",
 } | set(swd_lib.SWD_DEFAULTS)
 
+#: One seed's result of :func:`score_generator`: ``(score, std or None)``, named values, or SWD per level.
+ScoreResult = Union[Tuple[float, Optional[float]], PrecisionRecall, DensityCoverage, Dict[str, float]]
 
-def batch_seed(seed, batch_index):
+
+def batch_seed(seed: int, batch_index: int) -> int:
     """Seed of generated batch ``batch_index`` for run seed ``seed`` (a 63-bit int)."""
     return (int(seed) * 1_000_003 + int(batch_index) * 7_919 + 12_345) % (2**63 - 1)
 
 
 @contextlib.contextmanager
-def _eval_mode(netG):
+def _eval_mode(netG: nn.Module) -> Iterator[None]:
     was_training = netG.training
     netG.eval()
     try:
@@ -66,16 +78,17 @@ def _eval_mode(netG):
         netG.train(was_training)
 
 
-def _fork_devices(device):
-    device = torch.device(device) if device is not None else None
-    if device is not None and device.type == "cuda":
-        return [device.index if device.index is not None else torch.cuda.current_device()]
+def _fork_devices(device: Device) -> List[int]:
+    dev = torch.device(device) if device is not None else None
+    if dev is not None and dev.type == "cuda":
+        return [dev.index if dev.index is not None else torch.cuda.current_device()]
     return []
 
 
-def _fake_batch_maker(netG, seed, batch_size, device):
+def _fake_batch_maker(netG: "BaseGenerator", seed: int, batch_size: int,
+                      device: Device) -> Callable[[int, int], torch.Tensor]:
     """``make_batch(start, stop)``: uint8 images ``start .. stop - 1`` of the run with ``seed``."""
-    def make_batch(start, stop):
+    def make_batch(start: int, stop: int) -> torch.Tensor:
         with torch.random.fork_rng(devices=_fork_devices(device)):
             torch.manual_seed(batch_seed(seed, start // batch_size))
             images = netG.generate_images(num_images=stop - start, device=device)
@@ -85,8 +98,9 @@ def _fake_batch_maker(netG, seed, batch_size, device):
     return make_batch
 
 
-def generated_features(netG, num_images, seed=0, batch_size=50, device=None, weights=None, backend="torch",
-                       resize="tf1"):
+def generated_features(netG: "BaseGenerator", num_images: int, seed: int = 0, batch_size: int = 50,
+                       device: Device = None, weights: Weights = None, backend: str = "torch",
+                       resize: str = "tf1") -> Tuple[torch.Tensor, torch.Tensor]:
     """Features of ``num_images`` images of ``netG`` (see the module docstring for the seeding).
 
     Returns:
@@ -103,17 +117,18 @@ def generated_features(netG, num_images, seed=0, batch_size=50, device=None, wei
             desc=f"generated features (seed {seed})")
 
 
-def _swd_levels(make_batch, num_images, batch_size, seed, settings):
+def _swd_levels(make_batch: Callable[[int, int], torch.Tensor], num_images: int, batch_size: int, seed: int,
+                settings: Mapping[str, int]) -> List[torch.Tensor]:
     """SWD descriptors ``[level][num_images * nhoods, 3, k, k]`` of images from ``make_batch``
     (neighbourhood positions of batch ``b`` drawn with ``batch_seed(seed, b)``)."""
     kw = {k: settings[k] for k in ("nhood_size", "nhoods_per_image", "min_resolution")}
 
-    def describe(start, stop):
+    def describe(start: int, stop: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(batch_seed(seed, start // batch_size))
         levels = swd_lib.swd_descriptors(make_batch(start, stop), generator=gen, **kw)
         return torch.cat([level.reshape(stop - start, -1) for level in levels], 1)  # one row per image
 
-    def gather(batches):
+    def gather(batches: Iterable[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         rows = torch.cat(list(batches))
         return rows, rows.new_zeros(rows.shape[0], 0)
 
@@ -124,12 +139,12 @@ def _swd_levels(make_batch, num_images, batch_size, seed, settings):
     return [rows[:, c:c + per_level].reshape(-1, 3, k, k) for c in range(0, rows.shape[1], per_level)]
 
 
-def _check_resize(resize):
+def _check_resize(resize: str) -> str:
     from torch_mimicry.metrics.inception.resize import check_resize  # imports the network package: on use only
     return check_resize(resize)
 
 
-def _log(msg, verbose):
+def _log(msg: str, verbose: bool) -> None:
     if verbose and distributed.rank_and_world_size()[0] == 0:
         print(f"INFO: {msg}", flush=True)
 
@@ -137,7 +152,7 @@ def _log(msg, verbose):
 class _Job:
     """A validated metric request: everything but the generator weights and the seed."""
 
-    def __init__(self, metric, kwargs):
+    def __init__(self, metric: str, kwargs: Mapping[str, Any]) -> None:
         kwargs = dict(kwargs)
         if metric not in METRICS:
             raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
@@ -147,15 +162,15 @@ class _Job:
                             f"Accepted: {', '.join(sorted(_KNOWN_KWARGS))}.")
         self.metric = metric
         self.resize = _check_resize(kwargs.get("resize", "tf1"))
-        self.k = None
+        self.k: Optional[int] = None
         if metric in _DEFAULT_K:
-            self.k = kwargs.get("k", _DEFAULT_K[metric])
-            if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-                raise ValueError(f"k must be a positive int (nearest neighbours); got {self.k!r}.")
-            self.k = int(self.k)
+            k = kwargs.get("k", _DEFAULT_K[metric])
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+                raise ValueError(f"k must be a positive int (nearest neighbours); got {k!r}.")
+            self.k = int(k)
         elif kwargs.get("k") is not None:
             raise TypeError(f"k applies to precision_recall and density_coverage, not {metric}.")
-        self.swd = None
+        self.swd: Optional[Dict[str, int]] = None
         if metric == "swd":
             self.swd = {n: int(kwargs.get(n, d)) for n, d in swd_lib.SWD_DEFAULTS.items()}
         elif any(n in kwargs for n in swd_lib.SWD_DEFAULTS):
@@ -163,19 +178,22 @@ class _Job:
         self.batch_size = int(kwargs.get("batch_size", 50))
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1; got {self.batch_size}.")
-        self.weights = kwargs.get("weights")
-        self.backend = kwargs.get("backend", "torch")
+        self.weights: Weights = kwargs.get("weights")
+        self.backend: str = kwargs.get("backend", "torch")
         self.verbose = bool(kwargs.get("verbose", True))
         self.real_seed = int(kwargs.get("real_seed", 0))
-        self.cache_dir = kwargs.get("cache_dir")
-        self.feat_file = kwargs.get("feat_file", kwargs.get("stats_file"))
-        self.kid_method = kwargs.get("kid_method", "auto")
-        self.dataset = kwargs.get("dataset")
-        self.split = kwargs.get("split")
+        self.cache_dir: Optional[StrPath] = kwargs.get("cache_dir")
+        self.feat_file: Optional[str] = kwargs.get("feat_file", kwargs.get("stats_file"))
+        self.kid_method: str = kwargs.get("kid_method", "auto")
+        self.dataset: Union[None, str, SizedDataset] = kwargs.get("dataset")
+        self.split: Optional[str] = kwargs.get("split")
         root = kwargs.get("dataset_root", kwargs.get("root"))
-        self.num_real = self.num_fake = None
-        self.splits = self.num_subsets = self.subset_size = None
-        self.reference = None
+        self.num_real: Optional[int] = None
+        self.num_fake: Optional[int] = None
+        self.splits: Optional[int] = None
+        self.num_subsets: Optional[int] = None
+        self.subset_size: Optional[int] = None
+        self.reference: Optional[ReferenceStats] = None
         if kwargs.get("real_stats") is not None:
             if metric not in _FEATURE_PAIR_METRICS:
                 raise ValueError(f"real_stats= applies to {', '.join(_FEATURE_PAIR_METRICS)}; {_NAMES[metric]} "
@@ -188,7 +206,7 @@ class _Job:
                                  f"holds only their mean and covariance ({self.reference.format} format). Pass "
                                  "dataset=, or a file written by `mimicry stats --keep-features` or the feature cache.")
 
-        def count(name):
+        def count(name: str) -> int:
             if kwargs.get(name) is None:
                 raise ValueError(f"{name} must be given for {_NAMES[metric]}.")
             value = int(kwargs[name])
@@ -202,44 +220,46 @@ class _Job:
                 raise ValueError("num_real_samples does not apply with real_stats= (the file fixes the real side); "
                                  "give num_fake_samples or num_samples.")
             self.num_real = self.reference.num_samples
-            self.num_fake = count("num_fake_samples" if kwargs.get("num_fake_samples") is not None else "num_samples")
-            least = 2 if metric == "fid" else self.k + 1
-            if self.num_fake < least:
+            self.num_fake = num_fake = count("num_fake_samples" if kwargs.get("num_fake_samples") is not None
+                                             else "num_samples")
+            least = 2 if self.k is None else self.k + 1  # FID: no k
+            if num_fake < least:
                 raise ValueError(f"{_NAMES[metric]} needs at least {least} generated samples; got {self.num_fake}.")
         elif metric in ("fid", "precision_recall", "density_coverage"):
             for name in ("num_real_samples", "num_fake_samples"):  # num_samples: both counts
                 if kwargs.get(name) is None and kwargs.get("num_samples") is not None:
                     kwargs[name] = kwargs["num_samples"]
-            self.num_real = count("num_real_samples")
-            self.num_fake = count("num_fake_samples")
-            least = 2 if metric == "fid" else self.k + 1
-            for name, n in (("num_real_samples", self.num_real), ("num_fake_samples", self.num_fake)):
+            self.num_real = num_real = count("num_real_samples")
+            self.num_fake = num_fake = count("num_fake_samples")
+            least = 2 if self.k is None else self.k + 1  # FID: no k
+            for name, n in (("num_real_samples", num_real), ("num_fake_samples", num_fake)):
                 if n < least:
                     raise ValueError(f"{_NAMES[metric]} needs at least {least} samples per set; {name}={n}.")
         elif metric == "swd":
             self.num_real = self.num_fake = count("num_samples")
         elif metric == "kid":
-            self.num_fake = count("num_samples")
-            self.num_real = self.num_fake if self.reference is None else self.reference.features.shape[0]
-            self.num_subsets = int(kwargs.get("num_subsets", 10))
-            if self.num_subsets < 1:
-                raise ValueError(f"num_subsets must be >= 1; got {self.num_subsets}.")
+            self.num_fake = num_fake = count("num_samples")
+            real_rows = None if self.reference is None else self.reference.features
+            self.num_real = num_real = num_fake if real_rows is None else real_rows.shape[0]
+            self.num_subsets = num_subsets = int(kwargs.get("num_subsets", 10))
+            if num_subsets < 1:
+                raise ValueError(f"num_subsets must be >= 1; got {num_subsets}.")
             sub = kwargs.get("subset_size")
-            least = min(self.num_real, self.num_fake)
-            self.subset_size = int(sub) if sub is not None else least // self.num_subsets
-            if self.subset_size < 2 or self.subset_size > least:
+            least = min(num_real, num_fake)
+            self.subset_size = subset_size = int(sub) if sub is not None else least // num_subsets
+            if subset_size < 2 or subset_size > least:
                 raise ValueError(
-                    f"KID subsets of {self.subset_size} samples do not fit num_samples={least} "
+                    f"KID subsets of {subset_size} samples do not fit num_samples={least} "
                     f"(need 2 <= subset_size <= num_samples; the default subset_size is num_samples // num_subsets). "
                     "Use more samples, fewer subsets or another subset_size.")
         else:
-            self.num_fake = count("num_samples")
-            self.splits = int(kwargs.get("splits", 10))
-            if self.splits < 1 or self.num_fake < self.splits:
+            self.num_fake = num_fake = count("num_samples")
+            self.splits = splits = int(kwargs.get("splits", 10))
+            if splits < 1 or num_fake < splits:
                 raise ValueError(f"Inception Score with splits={self.splits} needs num_samples >= splits "
                                  f"(and splits >= 1); got num_samples={self.num_fake}.")
-        self.ds = None
-        self.identity = None
+        self.ds: Optional[SizedDataset] = None
+        self.identity: Optional[Dict[str, Any]] = None
         if metric != "inception_score" and self.reference is None:
             if self.dataset is None:
                 raise ValueError(f"{_NAMES[metric]} needs real images: pass dataset= (a name for "
@@ -247,7 +267,7 @@ class _Job:
                                  + (" or real_stats= (a statistics file)." if metric in _FEATURE_PAIR_METRICS
                                     else "."))
             self.ds = resolve_dataset(self.dataset, root, self.split, kwargs.get("dataset_kwargs"))
-            if self.num_real > len(self.ds):
+            if self.num_real is not None and self.num_real > len(self.ds):  # set for every metric but IS
                 raise ValueError(f"{self.num_real} real samples requested but the dataset has only {len(self.ds)} "
                                  "images; use fewer samples or a larger split.")
             self.identity = dataset_identity(self.dataset, self.ds, self.split, kwargs.get("dataset_key"),
@@ -259,17 +279,22 @@ class _Job:
                 res = self.identity["resolution"]
                 if not isinstance(res, int):
                     raise ValueError(f"SWD needs square images; the dataset's are {res}.")
-                swd_lib.pyramid_resolutions(res, self.swd["min_resolution"])
+                swd_lib.pyramid_resolutions(res, self._swd_settings()["min_resolution"])
         self.weights_id = features.weights_hash(self.weights) if metric != "swd" else None
-        self._real = None
-        self._scorer = None
+        self._real: Union[None, torch.Tensor, List[torch.Tensor]] = None
+        self._scorer: Optional[ManifoldScorer] = None
 
-    def protocol(self):
+    def _swd_settings(self) -> Dict[str, int]:
+        """The SWD settings (the metric is SWD)."""
+        assert self.swd is not None, "SWD settings are set for the SWD metric only"
+        return self.swd
+
+    def protocol(self) -> Dict[str, Any]:
         """Everything that determines a score besides the generator weights and the seed."""
-        p = {"metric": self.metric, "num_fake_samples": self.num_fake, "batch_size": self.batch_size,
-             "image_format": "uint8", "fake_sampling": "per-batch-seed-v1"}
+        p: Dict[str, Any] = {"metric": self.metric, "num_fake_samples": self.num_fake, "batch_size": self.batch_size,
+                             "image_format": "uint8", "fake_sampling": "per-batch-seed-v1"}
         if self.metric == "swd":
-            p.update(self.swd, scale=1000, nhood_seed="per-batch-seed-v1", direction_seed="run-seed")
+            p.update(self._swd_settings(), scale=1000, nhood_seed="per-batch-seed-v1", direction_seed="run-seed")
         else:
             p.update(weights_hash=self.weights_id, backend=self.backend, resize=self.resize)
         if self.metric == "inception_score":
@@ -285,7 +310,7 @@ class _Job:
             p.update(k=self.k, distance="euclidean", ball="closed")
         return p
 
-    def describe(self):
+    def describe(self) -> str:
         """One line naming the protocol's sample counts, backend and weights (hash prefix)."""
         real = (f"{self.num_real if self.num_real is not None else '?'} real from {self.reference.path}"
                 if self.reference is not None else f"{self.num_real} real")
@@ -296,62 +321,75 @@ class _Job:
         if self.k is not None:
             counts += f", k={self.k}"
         if self.metric == "swd":
-            return counts + f", {self.swd['nhoods_per_image']} neighbourhoods of {self.swd['nhood_size']} px per image"
-        return f"{counts}, backend {self.backend}, resize {self.resize}, Inception weights {self.weights_id[:12]}"
+            swd = self._swd_settings()
+            return counts + f", {swd['nhoods_per_image']} neighbourhoods of {swd['nhood_size']} px per image"
+        return f"{counts}, backend {self.backend}, resize {self.resize}, Inception weights {str(self.weights_id)[:12]}"
 
-    def real(self, device):
+    def real(self, device: Device) -> Union[torch.Tensor, List[torch.Tensor]]:
         """The real side: pool3 features (from the cache or the file) or, for SWD, descriptors."""
         if self._real is None:
+            if self.reference is None:
+                # real images: every metric but IS (which has no real side)
+                assert self.ds is not None and self.identity is not None and self.num_real is not None
+                ds, identity, num_real = self.ds, self.identity, self.num_real
             if self.metric == "swd":
-                idx = real_indices(len(self.ds), self.num_real, self.real_seed)
+                idx = real_indices(len(ds), num_real, self.real_seed)
 
-                def make_batch(start, stop):
-                    return features.to_uint8(torch.stack([_image(self.ds, int(i)) for i in idx[start:stop]]))
-                self._real = _swd_levels(make_batch, self.num_real, self.batch_size, self.real_seed, self.swd)
+                def make_batch(start: int, stop: int) -> torch.Tensor:
+                    return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]))
+                self._real = _swd_levels(make_batch, num_real, self.batch_size, self.real_seed, self._swd_settings())
             elif self.reference is not None:
+                assert self.reference.features is not None  # only FID works from mean and covariance alone
                 self._real = torch.from_numpy(self.reference.features)
             else:
-                self._real = real_features(self.ds, self.identity, self.num_real, real_seed=self.real_seed,
+                self._real = real_features(ds, identity, num_real, real_seed=self.real_seed,
                                            weights_id=self.weights_id, weights=self.weights, backend=self.backend,
                                            batch_size=self.batch_size, device=device, cache_dir=self.cache_dir,
                                            feat_file=self.feat_file, verbose=self.verbose, resize=self.resize)
         return self._real
 
-    def score(self, netG, seed, device):
+    def score(self, netG: "BaseGenerator", seed: int, device: Device) -> ScoreResult:
         """The score of one seed: ``(score, std)`` for FID (std None), KID (mean/std over subsets)
         and IS (mean/std over splits); :class:`PrecisionRecall`, :class:`DensityCoverage`, or the
         SWD dict ``{'<resolution>': value, 'avg': mean}``."""
         if self.metric == "swd":
             if device is None:
                 device = getattr(netG, "device", None)
-            real = self.real(device)
+            real_levels = self.real(device)
+            assert isinstance(real_levels, list) and self.identity is not None and self.num_fake is not None
+            swd = self._swd_settings()
             with _eval_mode(netG):
                 fake = _swd_levels(_fake_batch_maker(netG, seed, self.batch_size, device), self.num_fake,
-                                   self.batch_size, seed, self.swd)
-            resolutions = swd_lib.pyramid_resolutions(self.identity["resolution"], self.swd["min_resolution"])
-            return swd_lib.swd_from_descriptors(real, fake, resolutions, self.swd["dir_repeats"],
-                                                self.swd["dirs_per_repeat"], seed=seed)
+                                   self.batch_size, seed, swd)
+            resolutions = swd_lib.pyramid_resolutions(self.identity["resolution"], swd["min_resolution"])
+            return swd_lib.swd_from_descriptors(real_levels, fake, resolutions, swd["dir_repeats"],
+                                                swd["dirs_per_repeat"], seed=seed)
+        assert self.num_fake is not None  # set for every metric
         pool3, logits = generated_features(netG, self.num_fake, seed=seed, batch_size=self.batch_size,
                                            device=device, weights=self.weights, backend=self.backend,
                                            resize=self.resize)
         if self.metric == "inception_score":
+            assert self.splits is not None  # set for IS
             return inception_score_from_logits(logits, splits=self.splits)
         if self.metric == "fid" and self.reference is not None:
             return fid_from_reference(self.reference, pool3), None
         real = self.real(device)
+        assert isinstance(real, torch.Tensor)  # pool3 features for every metric but SWD
         if self.metric == "fid":
             return fid_from_features(real, pool3), None
         on_gpu = device is not None and torch.device(device).type == "cuda"
         if self.metric == "kid":
+            assert self.num_subsets is not None  # set for KID
             return kid_from_features(real, pool3, num_subsets=self.num_subsets, subset_size=self.subset_size,
                                      seed=seed, method=self.kid_method, device=device if on_gpu else None)
         if self._scorer is None:  # the real k-NN radii are computed once per job
             self._scorer = ManifoldScorer(real, device=device if on_gpu else None)
+        assert self.k is not None  # set for the k-NN metrics
         if self.metric == "precision_recall":
             return self._scorer.precision_recall(pool3, k=self.k)
         return self._scorer.density_coverage(pool3, k=self.k)
 
-    def value(self, result):
+    def value(self, result: ScoreResult) -> records.Score:
         """What a record keeps of a :meth:`score` result: a float, or a dict of named floats."""
         if isinstance(result, (PrecisionRecall, DensityCoverage)):
             return {name: float(v) for name, v in result._asdict().items()}
@@ -361,14 +399,46 @@ class _Job:
 
 
 
-def _format(value, spread=None):
-    """``31.2`` / ``31.2 ± 0.4`` / ``precision 0.71 ± 0.01, recall 0.52 ± 0.02``."""
+def _format(value: Any, spread: Any = None) -> str:
+    """``31.2`` / ``31.2 ± 0.4`` / ``precision 0.71 ± 0.01, recall 0.52 ± 0.02``: ``value`` and
+    ``spread`` are floats, or dicts of floats with the same names (``spread`` may be None)."""
     if isinstance(value, dict):
         return ", ".join(f"{n} {_format(v, None if spread is None else spread[n])}" for n, v in value.items())
     return f"{value:.6g}" + (f" ± {spread:.4g}" if spread is not None else "")
 
 
-def score_generator(metric, netG, seed=0, device=None, **kwargs):
+@overload
+def score_generator(metric: Literal["fid"], netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> Tuple[float, None]: ...
+
+
+@overload
+def score_generator(metric: Literal["kid", "inception_score"], netG: "BaseGenerator", seed: int = 0,
+                    device: Device = None, **kwargs: Any) -> Tuple[float, float]: ...
+
+
+@overload
+def score_generator(metric: Literal["precision_recall"], netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> PrecisionRecall: ...
+
+
+@overload
+def score_generator(metric: Literal["density_coverage"], netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> DensityCoverage: ...
+
+
+@overload
+def score_generator(metric: Literal["swd"], netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> Dict[str, float]: ...
+
+
+@overload
+def score_generator(metric: str, netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> ScoreResult: ...
+
+
+def score_generator(metric: str, netG: "BaseGenerator", seed: int = 0, device: Device = None,
+                    **kwargs: Any) -> ScoreResult:
     """One score of ``netG`` as it is (no checkpoint loading, no records).
 
     Returns:
@@ -387,8 +457,9 @@ def score_generator(metric, netG, seed=0, device=None, **kwargs):
     return result
 
 
-def score_images(images, num_samples=None, device=None, batch_size=50, splits=10, weights=None, backend="torch",
-                 resize="tf1"):
+def score_images(images: Images, num_samples: Optional[int] = None, device: Device = None, batch_size: int = 50,
+                 splits: int = 10, weights: Weights = None, backend: str = "torch",
+                 resize: str = "tf1") -> Tuple[float, float]:
     """Inception Score ``(mean, std)`` of given images.
 
     Args:
@@ -420,7 +491,7 @@ _CKPT_RE = re.compile(r"^netG_(\d+)_steps\.pth$")
 EMA_NAME = "netG_ema"
 
 
-def available_steps(log_dir, name="netG"):
+def available_steps(log_dir: StrPath, name: str = "netG") -> List[int]:
     """Sorted steps of the checkpoints ``<log_dir>/checkpoints/<name>/<name>_<step>_steps.pth``
     (``name`` ``'netG'`` or ``'netG_ema'``)."""
     ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", name)
@@ -430,7 +501,8 @@ def available_steps(log_dir, name="netG"):
     return sorted(int(m.group(1)) for m in map(pattern.match, os.listdir(ckpt_dir)) if m)
 
 
-def _requested_steps(log_dir, evaluate_range, evaluate_step, name="netG"):
+def _requested_steps(log_dir: StrPath, evaluate_range: Optional[Sequence[int]],
+                     evaluate_step: Union[None, int, List[int], Tuple[int, ...]], name: str = "netG") -> List[int]:
     found = available_steps(log_dir, name)
     if evaluate_range is not None and evaluate_step is not None:
         raise ValueError("Give only one of evaluate_step and evaluate_range.")
@@ -456,8 +528,10 @@ def _requested_steps(log_dir, evaluate_range, evaluate_step, name="netG"):
     return steps
 
 
-def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num_runs=3, start_seed=0,
-             overwrite=False, write_to_json=True, device=None, use_ema=None, **kwargs):
+def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_range: Optional[Sequence[int]] = None,
+             evaluate_step: Union[None, int, List[int], Tuple[int, ...]] = None, num_runs: int = 3, start_seed: int = 0,
+             overwrite: bool = False, write_to_json: bool = True, device: Device = None, use_ema: Optional[bool] = None,
+             **kwargs: Any) -> Dict[int, List[Any]]:  # Any: float or dict of floats, as ``metric`` says
     """Scores generator checkpoints over several seeds, recording the results.
 
     Args:
@@ -530,10 +604,11 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
     recs = distributed.broadcast_object(records.load_records(path) if write_to_json and rank == 0 else [])
     ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", ckpt_name)
     name = _NAMES[metric]
-    results = {}
+    results: Dict[int, List[records.Score]] = {}
     for step in steps:
         rec = records.find_record(recs, step, protocol)
-        stored = {} if rec is None or overwrite else {int(s): v for s, v in rec["scores"].items()}
+        stored: Dict[int, records.Score] = ({} if rec is None or overwrite
+                                            else {int(s): v for s, v in rec["scores"].items()})
         todo = [s for s in seeds if s not in stored]
         if not todo:
             _log(f"{name} at step {step} served from {path}.", job.verbose)
@@ -545,7 +620,8 @@ def evaluate(metric, netG, log_dir, evaluate_range=None, evaluate_step=None, num
                 _log(f"{name} (step {step}) [seed {seed}]: {_format(stored[seed])} ({time.time() - start:.1f} s)",
                      job.verbose)
             if write_to_json and rank == 0:
-                merged = {} if rec is None or overwrite else {int(s): v for s, v in rec["scores"].items()}
+                merged: Dict[int, records.Score] = ({} if rec is None or overwrite
+                                                    else {int(s): v for s, v in rec["scores"].items()})
                 merged.update(stored)
                 new = records.make_record(metric, step, protocol, merged)
                 records.save_record(path, new)

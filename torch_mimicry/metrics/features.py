@@ -5,6 +5,9 @@
 metrics package calls them through this module, so replacing them here (e.g. with a fixed
 random projection in tests) replaces the network everywhere.
 """
+import os
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+
 import torch
 
 from torch_mimicry.utils.images import check_image_values
@@ -14,8 +17,16 @@ __all__ = ["inception_features", "extract", "extract_with", "weights_hash", "to_
 #: Width of the pool3 features :func:`extract` returns (replace it together with ``extract``).
 FEATURE_DIM = 2048
 
+#: Images accepted by the feature extractor: one batch or an iterable of batches.
+Images = Union[torch.Tensor, Iterable[torch.Tensor]]
+#: Inception weights: a file, or an already loaded canonical state dict; None: the default.
+Weights = Union[None, str, "os.PathLike[str]", Mapping[str, torch.Tensor]]
+#: A torch device, its name, or None for the default.
+Device = Union[str, torch.device, None]
 
-def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32):
+
+def inception_features(images: Images, weights: Weights = None, backend: str = "torch", batch_size: int = 50,
+                       device: Device = None, dtype: torch.dtype = torch.float32) -> Tuple[torch.Tensor, torch.Tensor]:
     """Inception ``pool_3`` features and unbiased logits of images (``mmc.metrics.inception_features``).
 
     Args:
@@ -35,7 +46,8 @@ def inception_features(images, weights=None, backend="torch", batch_size=50, dev
                                dtype=dtype)
 
 
-def extract(images, weights=None, backend="torch", batch_size=50, device=None, resize="tf1"):
+def extract(images: Images, weights: Weights = None, backend: str = "torch", batch_size: int = 50,
+            device: Device = None, resize: str = "tf1") -> Tuple[torch.Tensor, torch.Tensor]:
     """Inception features of images.
 
     Args:
@@ -52,7 +64,7 @@ def extract(images, weights=None, backend="torch", batch_size=50, device=None, r
                               resize=resize)
 
 
-def extract_with(images, resize="tf1", **kwargs):
+def extract_with(images: Images, resize: str = "tf1", **kwargs: Any) -> Tuple[torch.Tensor, torch.Tensor]:
     """:func:`extract` as currently set in this module, with ``resize`` passed only when it is
     not the default, so a replacement ``extract`` written for the default protocol keeps working."""
     if resize != "tf1":
@@ -60,13 +72,14 @@ def extract_with(images, resize="tf1", **kwargs):
     return extract(images, **kwargs)
 
 
-def weights_hash(weights=None):
+def weights_hash(weights: Weights = None) -> str:
     """SHA-256 hex digest identifying the Inception weights ``weights`` resolves to."""
     from torch_mimicry.metrics.inception import weights_hash as _weights_hash
     return _weights_hash(weights)
 
 
-def to_uint8(images, what="images", warn_unit_range=False, fix=None):
+def to_uint8(images: torch.Tensor, what: str = "images", warn_unit_range: bool = False,
+             fix: Optional[str] = None) -> torch.Tensor:
     """Maps float images in [-1, 1] to uint8 ``round((x + 1) * 127.5)`` clamped to [0, 255].
 
     Every path from images to features goes through here, so real and generated images are

@@ -6,20 +6,21 @@ contiguous parts ``preds[i*N//splits : (i+1)*N//splits]``; per part the score is
 mean of the part scores, reported with their standard deviation (ddof 0).
 """
 import warnings
+from typing import Literal, Tuple, Union, overload
 
 import numpy as np
 
-from torch_mimicry.metrics._checks import as_float64_2d
+from torch_mimicry.metrics._checks import Features, as_float64_2d
 
 __all__ = ["inception_score_from_logits", "inception_score_from_probs"]
 
 
-def _log_softmax(logits):
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _split_scores(probs, log_probs, splits):
+def _split_scores(probs: np.ndarray, log_probs: np.ndarray, splits: int) -> np.ndarray:
     n = probs.shape[0]
     scores = np.empty(splits)
     for i in range(splits):
@@ -33,7 +34,7 @@ def _split_scores(probs, log_probs, splits):
     return scores
 
 
-def _check_splits(n, splits):
+def _check_splits(n: int, splits: int) -> int:
     splits = int(splits)
     if splits < 1:
         raise ValueError(f"splits must be >= 1; got {splits}.")
@@ -43,7 +44,7 @@ def _check_splits(n, splits):
     return splits
 
 
-def _warn_if_probabilities(logits):
+def _warn_if_probabilities(logits: np.ndarray) -> None:
     """Warns when every row is non-negative and sums to 1: softmax outputs passed as logits
     (a second softmax flattens them and the score comes out near 1)."""
     if logits.size and logits.shape[1] > 1 and logits.min() >= 0.0 and logits.max() <= 1.0 \
@@ -54,7 +55,28 @@ def _warn_if_probabilities(logits):
                       stacklevel=3)
 
 
-def inception_score_from_logits(logits, splits=10, return_splits=False):
+@overload
+def inception_score_from_logits(logits: Features, splits: int = 10,
+                                return_splits: Literal[False] = False) -> Tuple[float, float]: ...
+
+
+@overload
+def inception_score_from_logits(logits: Features, splits: int,
+                                return_splits: Literal[True]) -> Tuple[float, float, np.ndarray]: ...
+
+
+@overload
+def inception_score_from_logits(logits: Features, *,
+                                return_splits: Literal[True]) -> Tuple[float, float, np.ndarray]: ...
+
+
+@overload
+def inception_score_from_logits(logits: Features, splits: int = 10, return_splits: bool = False
+                                ) -> Union[Tuple[float, float], Tuple[float, float, np.ndarray]]: ...
+
+
+def inception_score_from_logits(logits: Features, splits: int = 10, return_splits: bool = False
+                                ) -> Union[Tuple[float, float], Tuple[float, float, np.ndarray]]:
     """IS from Inception logits ``[N, C]`` (numpy or torch; float64 inside).
 
     Returns:
@@ -73,7 +95,7 @@ def inception_score_from_logits(logits, splits=10, return_splits=False):
     return result + (scores,) if return_splits else result
 
 
-def inception_score_from_probs(probs, splits=10):
+def inception_score_from_probs(probs: Features, splits: int = 10) -> Tuple[float, float]:
     """IS from class probabilities ``[N, C]`` (rows summing to 1). Returns ``(mean, std)``."""
     probs = as_float64_2d(probs, "probs")
     splits = _check_splits(probs.shape[0], splits)

@@ -12,23 +12,33 @@ load.
 import hashlib
 import json
 import os
+from typing import Any, Dict, Mapping, Optional, Protocol, Union, cast
 
 import numpy as np
 import torch
 
 from torch_mimicry.metrics import distributed, features
+from torch_mimicry.metrics.features import Device, Weights
 from torch_mimicry.utils.io import atomic_write
 
 __all__ = ["mimicry_home", "default_cache_dir", "dataset_identity", "resolve_dataset", "real_indices",
            "real_features"]
 
 
-def mimicry_home():
+class SizedDataset(Protocol):
+    """A map-style dataset with a length: ``ds[i]`` is ``(image [3, H, W], label)`` or an image."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Any: ...
+
+
+def mimicry_home() -> str:
     """``$MIMICRY_HOME``, default ``~/.cache/torch_mimicry``."""
     return os.environ.get("MIMICRY_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "torch_mimicry")
 
 
-def default_cache_dir():
+def default_cache_dir() -> str:
     """``$MIMICRY_HOME/features``."""
     return os.path.join(mimicry_home(), "features")
 
@@ -37,7 +47,8 @@ def default_cache_dir():
 DEFAULT_DATASET_ROOT = "./datasets"
 
 
-def resolve_dataset(dataset, dataset_root=None, split=None, dataset_kwargs=None):
+def resolve_dataset(dataset: Union[str, SizedDataset], dataset_root: Union[str, "os.PathLike[str]", None] = None,
+                    split: Optional[str] = None, dataset_kwargs: Optional[Mapping[str, Any]] = None) -> SizedDataset:
     """A Dataset from a name of ``torch_mimicry.datasets.load_dataset`` (files under
     ``dataset_root``, default ``./datasets``) or a Dataset given as is."""
     if isinstance(dataset, str):
@@ -51,7 +62,9 @@ def resolve_dataset(dataset, dataset_root=None, split=None, dataset_kwargs=None)
     raise ValueError(f"dataset must be a dataset name (str) or a torch Dataset; got {type(dataset).__name__}.")
 
 
-def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=None):
+def dataset_identity(dataset: Union[str, SizedDataset], ds: SizedDataset, split: Optional[str] = None,
+                     dataset_key: Optional[str] = None,
+                     dataset_kwargs: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """A short JSON-able description identifying the real images (part of cache keys and records)."""
     if dataset_key is not None:
         name = str(dataset_key)
@@ -70,7 +83,7 @@ def dataset_identity(dataset, ds, split=None, dataset_key=None, dataset_kwargs=N
     return {"name": name, "split": "default" if split is None else str(split), "resolution": _resolution(ds)}
 
 
-def _image(ds, i):
+def _image(ds: SizedDataset, i: int) -> torch.Tensor:
     item = ds[i]
     img = item[0] if isinstance(item, (tuple, list)) else item
     if not isinstance(img, torch.Tensor):
@@ -78,7 +91,7 @@ def _image(ds, i):
     return img
 
 
-def _resolution(ds):
+def _resolution(ds: SizedDataset) -> Union[int, str]:
     if len(ds) == 0:
         raise ValueError("The dataset is empty.")
     shape = tuple(_image(ds, 0).shape)
@@ -87,7 +100,7 @@ def _resolution(ds):
     return int(shape[-1]) if shape[-1] == shape[-2] else f"{shape[-2]}x{shape[-1]}"
 
 
-def real_indices(dataset_len, num_samples, real_seed=0):
+def real_indices(dataset_len: int, num_samples: int, real_seed: int = 0) -> np.ndarray:
     """Sorted indices of the real images used: all when ``num_samples == dataset_len``.
 
     Raises:
@@ -102,13 +115,13 @@ def real_indices(dataset_len, num_samples, real_seed=0):
     return np.sort(rng.choice(dataset_len, num_samples, replace=False))
 
 
-def _cache_file(cache_dir, key):
+def _cache_file(cache_dir: Union[str, "os.PathLike[str]"], key: Dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in key["dataset"]["name"])[:40]
     return os.path.join(cache_dir, f"real_{safe}_{key['num_samples']}_{digest}.npz")
 
 
-def _load_cached(path, key):
+def _load_cached(path: str, key: Dict[str, Any]) -> Optional[torch.Tensor]:
     try:
         with np.load(path, allow_pickle=False) as f:
             if json.loads(str(f["key"])) != json.loads(json.dumps(key, sort_keys=True)):
@@ -118,7 +131,7 @@ def _load_cached(path, key):
         return None
 
 
-def _save_cached(path, key, pool3):
+def _save_cached(path: str, key: Dict[str, Any], pool3: torch.Tensor) -> None:
     arr = pool3.numpy()
     f32 = arr.astype(np.float32)
     if np.array_equal(f32.astype(np.float64), arr):  # lossless: store half the bytes
@@ -127,9 +140,11 @@ def _save_cached(path, key, pool3):
                  what="cache of real-image features")
 
 
-def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weights=None, backend="torch",
-                  batch_size=50, device=None, cache_dir=None, feat_file=None, use_cache=True, verbose=False,
-                  resize="tf1"):
+def real_features(ds: SizedDataset, identity: Mapping[str, Any], num_samples: int, real_seed: int = 0,
+                  weights_id: Optional[str] = None, weights: Weights = None, backend: str = "torch",
+                  batch_size: int = 50, device: Device = None,
+                  cache_dir: Union[str, "os.PathLike[str]", None] = None, feat_file: Optional[str] = None,
+                  use_cache: bool = True, verbose: bool = False, resize: str = "tf1") -> torch.Tensor:
     """Pool3 features ``[num_samples, D]`` (float64 CPU tensor) of real images, cached on disk.
 
     Args:
@@ -151,10 +166,11 @@ def real_features(ds, identity, num_samples, real_seed=0, weights_id=None, weigh
     if distributed.broadcast_object(cached is not None):  # rank 0 read the cache: share its copy
         if verbose and rank == 0:
             print(f"INFO: Loaded real features from {path}")
-        return distributed.broadcast_tensor(cached)
+        # rank 0 holds the tensor; the others receive it
+        return cast(torch.Tensor, distributed.broadcast_tensor(cached))
     idx = real_indices(len(ds), num_samples, real_seed)
 
-    def make_batch(start, stop):
+    def make_batch(start: int, stop: int) -> torch.Tensor:
         return features.to_uint8(torch.stack([_image(ds, int(i)) for i in idx[start:stop]]),
                                  what=f"The real images of {identity.get('name', 'the dataset')!r} (items "
                                       f"{int(idx[start])}..{int(idx[stop - 1])})")

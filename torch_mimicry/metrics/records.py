@@ -22,6 +22,7 @@ replaced atomically (temporary file, then rename).
 import datetime
 import json
 import os
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -31,13 +32,18 @@ __all__ = ["records_path", "load_records", "find_record", "make_record", "save_r
 
 FORMAT_VERSION = 1
 
+#: One seed's score: a float, or named floats (``{"precision": 0.71, "recall": 0.52}``).
+Score = Union[float, Dict[str, float]]
+#: A record: the JSON object described in the module docstring.
+Record = Dict[str, Any]
 
-def records_path(log_dir, metric):
+
+def records_path(log_dir: Union[str, "os.PathLike[str]"], metric: str) -> str:
     """``<log_dir>/metrics/<metric>.json``."""
     return os.path.join(os.fspath(log_dir), "metrics", f"{metric}.json")
 
 
-def load_records(path):
+def load_records(path: str) -> List[Record]:
     """The records in ``path`` (a list; empty when the file does not exist).
 
     Raises:
@@ -56,19 +62,19 @@ def load_records(path):
     return data["records"]
 
 
-def _normalise(protocol):
+def _normalise(protocol: Any) -> Any:
     """JSON round trip, so protocols compare equal however they were built (tuples, ints)."""
     return json.loads(json.dumps(protocol, sort_keys=True))
 
 
-def _with_legacy_defaults(stored, requested):
+def _with_legacy_defaults(stored: Any, requested: Mapping[str, Any]) -> Any:
     """``stored`` with the entries that older records left implicit filled in as ``requested`` has them."""
     if isinstance(stored, dict) and "resize" not in stored and requested.get("resize") == "tf1":
         return dict(stored, resize="tf1")
     return stored
 
 
-def find_record(records, step, protocol):
+def find_record(records: Iterable[Record], step: int, protocol: Mapping[str, Any]) -> Optional[Record]:
     """The record of ``step`` with an equal protocol, or None."""
     protocol = _normalise(protocol)
     for rec in records:
@@ -77,7 +83,7 @@ def find_record(records, step, protocol):
     return None
 
 
-def _summary(values):
+def _summary(values: Sequence[Any]) -> Tuple[Any, Any]:
     """``(mean, std)`` (ddof 0) of floats, or dicts of them name by name."""
     if values and isinstance(values[0], dict):
         names = list(values[0])
@@ -86,7 +92,7 @@ def _summary(values):
     return float(np.mean(values)), float(np.std(values))
 
 
-def make_record(metric, step, protocol, scores):
+def make_record(metric: str, step: int, protocol: Mapping[str, Any], scores: Mapping[Any, Score]) -> Record:
     """A record of ``scores`` (``{seed: score}``, a score a float or a dict of named floats) with
     mean / std (ddof 0) over all its seeds."""
     import torch
@@ -94,8 +100,8 @@ def make_record(metric, step, protocol, scores):
     from torch_mimicry import __version__
     scores = {int(s): v for s, v in scores.items()}
     seeds = sorted(scores)
-    values = [{n: float(x) for n, x in scores[s].items()} if isinstance(scores[s], dict) else float(scores[s])
-              for s in seeds]
+    values = [{n: float(x) for n, x in v.items()} if isinstance(v, dict) else float(v)
+              for v in (scores[s] for s in seeds)]
     mean, std = _summary(values)
     return {
         "metric": metric,
@@ -111,7 +117,7 @@ def make_record(metric, step, protocol, scores):
     }
 
 
-def save_record(path, record):
+def save_record(path: str, record: Record) -> None:
     """Adds ``record`` to the file at ``path``, replacing one of the same step and protocol."""
     records = [r for r in load_records(path)
                if not (r.get("step") == record["step"] and r.get("protocol") == record["protocol"])]
@@ -120,7 +126,7 @@ def save_record(path, record):
     atomic_write_json({"format": FORMAT_VERSION, "records": records}, path)
 
 
-def atomic_write_json(obj, path):
+def atomic_write_json(obj: Any, path: str) -> None:
     """Writes ``obj`` as JSON to ``path`` via a temporary file in the same folder and a rename
     (:func:`torch_mimicry.utils.io.atomic_json_dump`; a full disk raises SaveError)."""
     atomic_json_dump(obj, path, indent=2, what=f"metric records {os.path.basename(path)}")

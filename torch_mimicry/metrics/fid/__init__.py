@@ -13,11 +13,12 @@ The helpers of torch-mimicry 0.1.16 are in ``fid.fid_utils`` (``calculate_freche
 generator is ``torch_mimicry.metrics.fid_score`` (``metrics.compute_fid``).
 """
 import warnings
+from typing import Any, Tuple
 
 import numpy as np
 import scipy.linalg
 
-from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
+from torch_mimicry.metrics._checks import Features, as_float64_2d, check_same_dim
 
 __all__ = ["feature_statistics", "fid_from_stats", "fid_from_features", "trace_sqrt_product",
            "MIN_FID_SAMPLES_WITHOUT_WARNING"]
@@ -34,7 +35,7 @@ FID_EPS = 1e-6
 _NEG_EIG_TOL = 1e-6
 
 
-def feature_statistics(features):
+def feature_statistics(features: Features) -> Tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of features.
 
     Args:
@@ -55,7 +56,7 @@ def feature_statistics(features):
     return mu, sigma
 
 
-def _factor(sigma):
+def _factor(sigma: np.ndarray) -> np.ndarray:
     """A matrix ``B`` with ``sigma = B B^T`` (Cholesky, else from ``eigh`` clipped at 0)."""
     try:
         return scipy.linalg.cholesky(sigma, lower=True, check_finite=False)
@@ -64,7 +65,7 @@ def _factor(sigma):
         return v * np.sqrt(np.clip(w, 0.0, None))
 
 
-def trace_sqrt_product(sigma1, sigma2):
+def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
     """``tr(sqrt(sigma1 @ sigma2))`` for symmetric PSD ``[D, D]`` matrices, as a float.
 
     Raises:
@@ -85,7 +86,7 @@ def trace_sqrt_product(sigma1, sigma2):
     return float(np.sqrt(np.clip(w, 0.0, None)).sum())
 
 
-def fid_from_stats(mu1, sigma1, mu2, sigma2, eps=FID_EPS):
+def fid_from_stats(mu1: Features, sigma1: Features, mu2: Features, sigma2: Features, eps: float = FID_EPS) -> float:
     """FID between two Gaussians given their means ``[D]`` and covariances ``[D, D]``.
 
     When the value is not finite, ``eps * I`` is added to both covariances and it is
@@ -115,7 +116,7 @@ def fid_from_stats(mu1, sigma1, mu2, sigma2, eps=FID_EPS):
     return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * tr_covmean)
 
 
-def fid_from_features(feat_real, feat_fake):
+def fid_from_features(feat_real: Features, feat_fake: Features) -> float:
     """FID between two feature sets ``[N1, D]`` and ``[N2, D]`` (numpy or torch).
 
     Computed in float64. Warns (UserWarning) when either set has fewer than
@@ -142,7 +143,7 @@ def fid_from_features(feat_real, feat_fake):
 _ORIGINAL_NAMES = ("calculate_frechet_distance", "calculate_activation_statistics")
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # torch-mimicry 0.1.16 exported its helpers from this package; they live in fid_utils,
     # imported on first use so that the formulas above import nothing of the metrics pipeline.
     if name in _ORIGINAL_NAMES or name == "fid_utils":

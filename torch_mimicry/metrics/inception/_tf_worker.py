@@ -16,15 +16,16 @@ import os
 import struct
 import sys
 import traceback
+from typing import IO, Tuple
 
 
-def _send(out, kind, payload=b""):
+def _send(out: IO[bytes], kind: bytes, payload: bytes = b"") -> None:
     out.write(kind + struct.pack("<Q", len(payload)))
     out.write(payload)
     out.flush()
 
 
-def _recv(inp):
+def _recv(inp: IO[bytes]) -> Tuple[bytes, bytes]:
     head = inp.read(9)
     if len(head) < 9:
         return b"Q", b""
@@ -35,7 +36,7 @@ def _recv(inp):
     return head[:1], data
 
 
-def main(graph_path):
+def main(graph_path: str) -> int:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything TensorFlow prints goes to stderr, keeping stdout for the protocol
     inp = os.fdopen(os.dup(0), "rb")

@@ -1,21 +1,31 @@
 """Inception ``pool_3`` features and logits of images, with either backend."""
 import contextlib
 from collections.abc import Iterable
+from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
 import numpy as np
 import torch
 
 from torch_mimicry.metrics.inception.network import INPUT_SIZE, InceptionV3TF
 from torch_mimicry.metrics.inception.resize import check_resize, clean_resize
-from torch_mimicry.metrics.inception.weights import graphdef_path, load_inception_weights
+from torch_mimicry.metrics.inception.weights import WeightsSource, graphdef_path, load_inception_weights
 from torch_mimicry.utils.images import check_image_values
 
 __all__ = ["inception_features", "images_to_uint8", "get_inception_model"]
 
-_MODELS = {}  # (weights sha256, device, dtype) -> InceptionV3TF
+_MODELS: Dict[Tuple[str, str, torch.dtype], InceptionV3TF] = {}  # (weights sha256, device, dtype) -> InceptionV3TF
+
+#: One batch of images (tensor or numpy array), or an iterable of batches.
+ImageBatches = Union[torch.Tensor, np.ndarray, "Iterable[Union[torch.Tensor, np.ndarray]]"]
 
 
-def images_to_uint8(images):
+class ProgressBar(Protocol):
+    """What ``progress=`` needs: ``update(n)``, told the number of images done."""
+
+    def update(self, n: int) -> Any: ...
+
+
+def images_to_uint8(images: Union[torch.Tensor, np.ndarray]) -> torch.Tensor:
     """Validates one batch and maps it to uint8.
 
     Args:
@@ -44,7 +54,7 @@ def images_to_uint8(images):
     return torch.round((x + 1.0) * 127.5).clamp_(0, 255).to("cpu", torch.uint8)
 
 
-def _batches(images):
+def _batches(images: ImageBatches) -> Iterator[torch.Tensor]:
     """Yields validated uint8 batches; a list/tuple is validated completely before any work."""
     if torch.is_tensor(images) or isinstance(images, np.ndarray):
         yield images_to_uint8(images)
@@ -61,7 +71,8 @@ def _batches(images):
         yield images_to_uint8(batch)
 
 
-def get_inception_model(weights=None, device="cpu", dtype=torch.float32):
+def get_inception_model(weights: WeightsSource = None, device: Union[str, torch.device] = "cpu",
+                        dtype: torch.dtype = torch.float32) -> InceptionV3TF:
     """The torch-backend network on ``device`` (cached for the last weights/device/dtype)."""
     sd, digest = load_inception_weights(weights)
     key = (digest, str(device), dtype)
@@ -74,7 +85,7 @@ def get_inception_model(weights=None, device="cpu", dtype=torch.float32):
 
 
 @contextlib.contextmanager
-def _exact_float32():
+def _exact_float32() -> Iterator[None]:
     """Disables TF32 in matmuls and convolutions, restoring the previous flags afterwards."""
     matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -86,9 +97,10 @@ def _exact_float32():
         torch.backends.cudnn.allow_tf32 = cudnn
 
 
-def _rebatch(batches, size):
+def _rebatch(batches: "Iterable[torch.Tensor]", size: int) -> Iterator[torch.Tensor]:
     """Yields chunks of ``size`` images (fewer at the end or where the image size changes)."""
-    pending, count = [], 0
+    pending: List[torch.Tensor] = []
+    count = 0
     for batch in batches:
         if pending and batch.shape[1:] != pending[0].shape[1:]:
             yield torch.cat(pending)
@@ -106,8 +118,10 @@ def _rebatch(batches, size):
         yield torch.cat(pending) if len(pending) > 1 else pending[0]
 
 
-def inception_features(images, weights=None, backend="torch", batch_size=50, device=None, dtype=torch.float32,
-                       resize="tf1", progress=None):
+def inception_features(images: ImageBatches, weights: WeightsSource = None, backend: str = "torch",
+                       batch_size: int = 50, device: Union[str, torch.device, None] = None,
+                       dtype: torch.dtype = torch.float32, resize: str = "tf1",
+                       progress: Optional[ProgressBar] = None) -> Tuple[torch.Tensor, torch.Tensor]:
     """Inception ``pool_3`` features and unbiased logits of images (the FID / IS network).
 
     Args:
@@ -144,13 +158,14 @@ def inception_features(images, weights=None, backend="torch", batch_size=50, dev
     if isinstance(images, (str, bytes)) or not isinstance(images, (torch.Tensor, np.ndarray, Iterable)):
         images_to_uint8(images)  # raises the ValueError
     if torch.is_tensor(images) or isinstance(images, np.ndarray) or isinstance(images, (list, tuple)):
-        batches = list(_batches(images))  # all checks before any work
+        batches: Iterable[torch.Tensor] = list(_batches(images))  # all checks before any work
     else:
         batches = _batches(images)
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
-    pools, logits = [], []
+    pools: List[torch.Tensor] = []
+    logits: List[torch.Tensor] = []
     if backend == "torch":
         model = get_inception_model(weights, device, dtype)
         with _exact_float32(), torch.inference_mode():

@@ -17,7 +17,7 @@ The PyTorch side uses the key layout of the widely shared converted file
 
 Only protobuf is needed (the GraphDef messages ship with tensorboard); TensorFlow is not.
 """
-import collections
+from typing import Any, Dict, List, NamedTuple, Tuple, Union
 
 import numpy as np
 import torch
@@ -28,22 +28,33 @@ __all__ = ["ConvSpec", "CONV_LAYERS", "BN_EPS", "parse_graphdef", "graph_constan
 #: ``variance_epsilon`` of every batch norm in the 2015 graph.
 BN_EPS = 1e-3
 
-ConvSpec = collections.namedtuple("ConvSpec", "key scope in_ch out_ch kernel stride padding")
-ConvSpec.__doc__ = """One convolution + batch norm + ReLU of the graph.
-
-key: canonical PyTorch prefix (``Mixed_5b.branch1x1``); scope: graph scope (``mixed/conv``);
-kernel: ``(kh, kw)``; stride: int; padding: ``(ph, pw)`` (TF ``SAME`` with stride 1 is
-symmetric ``k // 2``; every stride-2 layer is ``VALID``).
-"""
 
 
-def _build_layers():
-    L = []
+class ConvSpec(NamedTuple):
+    """One convolution + batch norm + ReLU of the graph.
 
-    def conv(key, scope, cin, cout, k, stride=1, same=False):
-        k = (k, k) if isinstance(k, int) else tuple(k)
-        pad = (k[0] // 2, k[1] // 2) if same else (0, 0)
-        L.append(ConvSpec(key, scope, cin, cout, k, stride, pad))
+    key: canonical PyTorch prefix (``Mixed_5b.branch1x1``); scope: graph scope (``mixed/conv``);
+    kernel: ``(kh, kw)``; stride: int; padding: ``(ph, pw)`` (TF ``SAME`` with stride 1 is
+    symmetric ``k // 2``; every stride-2 layer is ``VALID``).
+    """
+
+    key: str
+    scope: str
+    in_ch: int
+    out_ch: int
+    kernel: Tuple[int, int]
+    stride: int
+    padding: Tuple[int, int]
+
+
+def _build_layers() -> Tuple[ConvSpec, ...]:
+    L: List[ConvSpec] = []
+
+    def conv(key: str, scope: str, cin: int, cout: int, k: Union[int, Tuple[int, int]], stride: int = 1,
+             same: bool = False) -> None:
+        kernel = (k, k) if isinstance(k, int) else (k[0], k[1])
+        pad = (kernel[0] // 2, kernel[1] // 2) if same else (0, 0)
+        L.append(ConvSpec(key, scope, cin, cout, kernel, stride, pad))
 
     # Stem.
     conv("Conv2d_1a_3x3", "conv", 3, 32, 3, stride=2)
@@ -106,9 +117,9 @@ NUM_CLASSES = 1008
 FEATURE_DIM = 2048
 
 
-def canonical_keys():
+def canonical_keys() -> Dict[str, Tuple[int, ...]]:
     """``{key: shape}`` of the canonical state dict (float32 tensors)."""
-    shapes = {}
+    shapes: Dict[str, Tuple[int, ...]] = {}
     for s in CONV_LAYERS:
         shapes[s.key + ".conv.weight"] = (s.out_ch, s.in_ch) + s.kernel
         for name in ("weight", "bias", "running_mean", "running_var"):
@@ -118,7 +129,7 @@ def canonical_keys():
     return shapes
 
 
-def parse_graphdef(data):
+def parse_graphdef(data: Union[bytes, bytearray, memoryview]) -> Any:
     """Parses serialized GraphDef bytes.
 
     Raises:
@@ -140,7 +151,7 @@ def parse_graphdef(data):
 _NP_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 9: np.int64}  # TF DataType enum values
 
 
-def _tensor_to_numpy(tensor):
+def _tensor_to_numpy(tensor: Any) -> np.ndarray:
     """numpy array of a TensorProto (``tensor_content`` bytes or the typed ``*_val`` lists)."""
     if tensor.dtype not in _NP_DTYPES:
         raise ValueError("unsupported tensor dtype %d" % tensor.dtype)
@@ -159,7 +170,7 @@ def _tensor_to_numpy(tensor):
     return arr.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 
 
-def graph_constants(graph):
+def graph_constants(graph: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """``({name: ndarray} of the Const nodes, {name: NodeDef} of all nodes)``."""
     consts, nodes = {}, {}
     for node in graph.node:
@@ -169,7 +180,7 @@ def graph_constants(graph):
     return consts, nodes
 
 
-def graphdef_to_state_dict(data):
+def graphdef_to_state_dict(data: Any) -> Dict[str, torch.Tensor]:
     """Converts the 2015 Inception GraphDef to the canonical PyTorch state dict.
 
     Args:
@@ -186,7 +197,7 @@ def graphdef_to_state_dict(data):
     graph = parse_graphdef(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
     consts, nodes = graph_constants(graph)
 
-    def get(name, shape):
+    def get(name: str, shape: Tuple[int, ...]) -> np.ndarray:
         if name not in consts:
             raise ValueError("GraphDef lacks the Const node %r: not the 2015 Inception graph" % name)
         arr = _tensor_to_numpy(consts[name]).astype(np.float32)
@@ -194,13 +205,13 @@ def graphdef_to_state_dict(data):
             raise ValueError("node %r has shape %s, expected %s" % (name, arr.shape, tuple(shape)))
         return arr
 
-    bn_of_input = {}  # input name -> BatchNormWithGlobalNormalization node reading it
+    bn_of_input: Dict[str, Any] = {}  # input name -> BatchNormWithGlobalNormalization node reading it
     for node in nodes.values():
         if node.op == "BatchNormWithGlobalNormalization":
             for name in node.input:
                 bn_of_input[name.lstrip("^").split(":")[0]] = node
 
-    sd = {}
+    sd: Dict[str, torch.Tensor] = {}
     for s in CONV_LAYERS:
         kernel = get(s.scope + "/conv2d_params", s.kernel + (s.in_ch, s.out_ch))  # HWIO
         sd[s.key + ".conv.weight"] = torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)))

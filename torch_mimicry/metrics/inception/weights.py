@@ -26,6 +26,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Mapping
+from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
 
@@ -49,24 +50,29 @@ DOWNLOAD_TIMEOUT = 15.0
 #: Upper bound in seconds on a whole download (the archive is about 89 MB).
 DOWNLOAD_DEADLINE = 900.0
 
-_MEMO = {}  # (realpath, size, mtime_ns) -> (state_dict, sha256)
+#: Inception weights: a ``.tgz`` / ``.pb`` / ``.pth`` file, a canonical state dict, or None (the default ones).
+WeightsSource = Union[None, str, "os.PathLike[str]", "Mapping[str, torch.Tensor]"]
+#: A canonical state dict and its hash (:func:`state_dict_hash`).
+_Loaded = Tuple[Dict[str, torch.Tensor], str]
+
+_MEMO: Dict[Tuple[str, int, int], _Loaded] = {}  # (realpath, size, mtime_ns) -> (state_dict, sha256)
 
 
 class WeightsNotFoundError(FileNotFoundError):
     """No Inception weights could be found or downloaded."""
 
 
-def mimicry_home():
+def mimicry_home() -> str:
     """Root cache folder: ``$MIMICRY_HOME`` or ``~/.cache/torch_mimicry``."""
     return os.path.expanduser(os.environ.get(ENV_HOME) or os.path.join("~", ".cache", "torch_mimicry"))
 
 
-def cache_dir():
+def cache_dir() -> str:
     """Folder holding the Inception archive and converted weights."""
     return os.path.join(mimicry_home(), "inception")
 
 
-def _how_to_provide(reason):
+def _how_to_provide(reason: str) -> str:
     return (
         "Inception weights (inception-2015-12-05) not available: %s.\n"
         "Provide them in one of these ways:\n"
@@ -79,7 +85,7 @@ def _how_to_provide(reason):
         % (reason, ENV_WEIGHTS, cache_dir(), ENV_HOME, os.environ.get(ENV_URL) or INCEPTION_URL, ENV_OFFLINE))
 
 
-def _file_sha256(path):
+def _file_sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 22), b""):
@@ -87,7 +93,7 @@ def _file_sha256(path):
     return h.hexdigest()
 
 
-def state_dict_hash(state_dict):
+def state_dict_hash(state_dict: "Mapping[str, torch.Tensor]") -> str:
     """SHA-256 hex of a canonical state dict: sorted keys, shapes and float32 little-endian bytes."""
     h = hashlib.sha256()
     for key in sorted(canonical_keys()):
@@ -97,7 +103,7 @@ def state_dict_hash(state_dict):
     return h.hexdigest()
 
 
-def detect_format(path):
+def detect_format(path: str) -> str:
     """``'tgz'``, ``'pth'`` or ``'pb'`` from the first bytes of the file (never its name)."""
     with open(path, "rb") as f:
         head = f.read(8)
@@ -121,7 +127,7 @@ _READ_ERRORS = (ValueError, RuntimeError, EOFError, OSError, tarfile.TarError, z
                 TypeError)
 
 
-def _corrupt(path, err, fix=_REPLACE_FIX):
+def _corrupt(path: str, err: BaseException, fix: str = _REPLACE_FIX) -> CorruptFileError:
     reason = str(err).splitlines()[0] if str(err) else "no message"
     if len(reason) > 120:
         reason = reason[:117] + "..."
@@ -129,7 +135,7 @@ def _corrupt(path, err, fix=_REPLACE_FIX):
                             "2015 Inception network. %s." % (path, type(err).__name__, reason, fix), path)
 
 
-def _state_dict_of_graph(path, fmt, fix=_REPLACE_FIX):
+def _state_dict_of_graph(path: str, fmt: str, fix: str = _REPLACE_FIX) -> Dict[str, torch.Tensor]:
     """Canonical state dict converted from the ``.pb`` / ``.tgz`` at ``path``; names the file when it is bad."""
     try:
         return graphdef_to_state_dict(_read_graphdef_bytes(path, fmt))
@@ -139,29 +145,31 @@ def _state_dict_of_graph(path, fmt, fix=_REPLACE_FIX):
         raise _corrupt(path, err, fix) from err
 
 
-def _read_pb_from_tgz(path):
+def _read_pb_from_tgz(path: str) -> bytes:
     with tarfile.open(path, "r:gz") as tar:
         for member in tar.getmembers():
             if member.isfile() and os.path.basename(member.name) == PB_NAME:
-                return tar.extractfile(member).read()
+                f = tar.extractfile(member)
+                assert f is not None  # a regular file
+                return f.read()
     raise ValueError("%s does not contain %s" % (path, PB_NAME))
 
 
-def _read_graphdef_bytes(path, fmt):
+def _read_graphdef_bytes(path: str, fmt: str) -> bytes:
     if fmt == "tgz":
         return _read_pb_from_tgz(path)
     with open(path, "rb") as f:
         return f.read()
 
 
-def _canonicalize(raw, origin):
+def _canonicalize(raw: object, origin: str) -> Dict[str, torch.Tensor]:
     """Canonical float32 state dict from a loaded ``.pth`` mapping (extra keys are dropped)."""
     if not isinstance(raw, Mapping):
         raise ValueError("%s does not hold a state dict" % origin)
     if "state_dict" in raw and isinstance(raw["state_dict"], Mapping):
         raw = raw["state_dict"]
     raw = {(k[7:] if k.startswith("module.") else k): v for k, v in raw.items()}
-    sd = {}
+    sd: Dict[str, torch.Tensor] = {}
     for key, shape in canonical_keys().items():
         if key not in raw:
             raise ValueError("%s lacks the key %r: not the 2015 Inception weights in the pytorch-fid layout"
@@ -173,7 +181,7 @@ def _canonicalize(raw, origin):
     return sd
 
 
-def _load_pth(path):
+def _load_pth(path: str) -> Dict[str, torch.Tensor]:
     m = re.search(r"-([0-9a-f]{8,64})\.pth?$", os.path.basename(path))
     if m:
         digest = _file_sha256(path)
@@ -188,7 +196,7 @@ def _load_pth(path):
     return _canonicalize(raw, path)
 
 
-def _save_converted(sd, target, source_sha):
+def _save_converted(sd: Dict[str, torch.Tensor], target: str, source_sha: str) -> str:
     """Writes ``target`` and ``target.json`` atomically; returns the weights hash.
 
     Raises SaveError (an OSError) when the cache folder cannot be written.
@@ -201,7 +209,7 @@ def _save_converted(sd, target, source_sha):
     return digest
 
 
-def _load_converted(target):
+def _load_converted(target: str) -> Optional[Tuple[Dict[str, torch.Tensor], str, Dict[str, Any]]]:
     """Cached conversion if present and matching its record, else ``None``."""
     if not (os.path.isfile(target) and os.path.isfile(target + ".json")):
         return None
@@ -217,7 +225,7 @@ def _load_converted(target):
     return sd, digest, record
 
 
-def _convert_graphdef_file(path, fmt):
+def _convert_graphdef_file(path: str, fmt: str) -> _Loaded:
     """State dict and hash of a user-given ``.pb``/``.tgz``, via a cache keyed by the file hash."""
     source_sha = _file_sha256(path)
     target = os.path.join(cache_dir(), "converted-%s.pt" % source_sha[:16])
@@ -232,7 +240,7 @@ def _convert_graphdef_file(path, fmt):
     return sd, digest
 
 
-def _download(url, dest):
+def _download(url: str, dest: str) -> None:
     """Downloads ``url`` to ``dest`` with short socket timeouts and an overall deadline."""
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     tmp = dest + ".part"
@@ -257,7 +265,7 @@ def _download(url, dest):
         raise
 
 
-def _default_weights():
+def _default_weights() -> _Loaded:
     """Weights from the cache, converting the cached archive or downloading it when needed."""
     target = os.path.join(cache_dir(), CONVERTED_NAME)
     tgz = os.path.join(cache_dir(), TGZ_NAME)
@@ -281,7 +289,7 @@ def _default_weights():
     return sd, digest
 
 
-def _resolve_path(weights):
+def _resolve_path(weights: Union[None, str, "os.PathLike[str]"]) -> Optional[str]:
     """Path given by argument or environment variable, or ``None`` for the cache/download."""
     if weights is None:
         env = os.environ.get(ENV_WEIGHTS, "").strip()
@@ -296,7 +304,7 @@ def _resolve_path(weights):
     return path
 
 
-def load_inception_weights(weights=None):
+def load_inception_weights(weights: WeightsSource = None) -> Tuple[Dict[str, torch.Tensor], str]:
     """Loads the 2015 Inception weights as a canonical state dict.
 
     Args:
@@ -338,16 +346,17 @@ def load_inception_weights(weights=None):
         else:
             result = _convert_graphdef_file(path, fmt)
     _MEMO.clear()  # keep one set of weights in memory
-    _MEMO[memo_key] = result
+    if memo_key is not None:  # None: the file could not be stat'ed, so it could not be looked up either
+        _MEMO[memo_key] = result
     return result
 
 
-def weights_hash(weights=None):
+def weights_hash(weights: WeightsSource = None) -> str:
     """SHA-256 hex identifying the weights ``weights`` resolves to (see :func:`load_inception_weights`)."""
     return load_inception_weights(weights)[1]
 
 
-def graphdef_path(weights=None):
+def graphdef_path(weights: WeightsSource = None) -> str:
     """Path of a GraphDef ``.pb`` for the TensorFlow backend (extracted from a ``.tgz`` if needed).
 
     Raises:

@@ -17,9 +17,12 @@ block (``'gram'``, cheap when the feature sets are not much larger than the subs
 from stacked subset matrices with batched matrix products (``'subsets'``). ``'auto'``
 picks the route with fewer floating point operations.
 """
-import numpy as np
+from typing import Any, Literal, Optional, Tuple, Union, overload
 
-from torch_mimicry.metrics._checks import as_float64_2d, check_same_dim
+import numpy as np
+import torch
+
+from torch_mimicry.metrics._checks import Features, as_float64_2d, check_same_dim
 
 __all__ = ["kid_from_features", "polynomial_mmd_subsets", "draw_subsets"]
 
@@ -29,8 +32,12 @@ _BLOCK_BYTES = 256 * 2**20
 #: (fresh pages for every large temporary cost more than the arithmetic on them).
 _GRAM_BLOCK_BYTES = 16 * 2**20
 
+#: Per-subset kernel sums ``(K(x, x) off-diagonal, K(y, y) off-diagonal, K(x, y))``, each ``[S]``.
+_Sums = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
-def draw_subsets(n_real, n_fake, num_subsets, subset_size, seed=0):
+
+def draw_subsets(n_real: int, n_fake: int, num_subsets: int, subset_size: int,
+                 seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Row indices of every subset, drawn as the reference loop draws them.
 
     Returns:
@@ -45,7 +52,7 @@ def draw_subsets(n_real, n_fake, num_subsets, subset_size, seed=0):
     return idx_real, idx_fake
 
 
-def _kernel(a, b, d):
+def _kernel(a: np.ndarray, b: np.ndarray, d: int) -> np.ndarray:
     """``(a @ b^T / d + 1)^3`` for ``[..., r, D]`` and ``[..., c, D]`` arrays."""
     k = np.matmul(a, np.swapaxes(b, -1, -2))
     k /= d
@@ -58,13 +65,14 @@ def _kernel(a, b, d):
     return k
 
 
-def _indicators(idx, n):
+def _indicators(idx: np.ndarray, n: int) -> np.ndarray:
     w = np.zeros((idx.shape[0], n), dtype=np.float64)
     np.put_along_axis(w, idx, 1.0, axis=1)
     return w
 
 
-def _gram_quadratic_forms(a, wa, b=None, wb=None):
+def _gram_quadratic_forms(a: np.ndarray, wa: np.ndarray, b: Optional[np.ndarray] = None,
+                          wb: Optional[np.ndarray] = None) -> np.ndarray:
     """``[S]`` values ``wa_s^T K(a, b) wb_s`` with K computed in row blocks.
 
     With ``b=None`` (``b = a``), only the strictly off-diagonal part of the symmetric
@@ -72,8 +80,9 @@ def _gram_quadratic_forms(a, wa, b=None, wb=None):
     """
     d = a.shape[1]
     symmetric = b is None
-    if symmetric:
+    if b is None:
         b, wb = a, wa
+    assert wb is not None, "wb goes with b"
     rows = max(1, int(_GRAM_BLOCK_BYTES // (8 * max(b.shape[0], 1))))
     out = np.zeros(wa.shape[0], dtype=np.float64)
     if not symmetric:
@@ -92,7 +101,7 @@ def _gram_quadratic_forms(a, wa, b=None, wb=None):
     return out
 
 
-def _mmd_gram(x, y, idx_real, idx_fake):
+def _mmd_gram(x: np.ndarray, y: np.ndarray, idx_real: np.ndarray, idx_fake: np.ndarray) -> _Sums:
     wx = _indicators(idx_real, x.shape[0])
     wy = _indicators(idx_fake, y.shape[0])
     kxx = _gram_quadratic_forms(x, wx)            # off-diagonal sums only
@@ -101,11 +110,11 @@ def _mmd_gram(x, y, idx_real, idx_fake):
     return kxx, kyy, kxy
 
 
-def _offdiag_sums(k):
+def _offdiag_sums(k: np.ndarray) -> np.ndarray:
     return k.sum(axis=(1, 2)) - np.trace(k, axis1=1, axis2=2)
 
 
-def _mmd_subsets(x, y, idx_real, idx_fake):
+def _mmd_subsets(x: np.ndarray, y: np.ndarray, idx_real: np.ndarray, idx_fake: np.ndarray) -> _Sums:
     s, m = idx_real.shape
     d = x.shape[1]
     per_subset = 8 * (2 * m * d + 2 * m * m)
@@ -123,9 +132,9 @@ def _mmd_subsets(x, y, idx_real, idx_fake):
     return kxx, kyy, kxy
 
 
-def _mmd_subsets_torch(x, y, idx_real, idx_fake, device):
+def _mmd_subsets_torch(x: np.ndarray, y: np.ndarray, idx_real: np.ndarray, idx_fake: np.ndarray,
+                       device: Union[str, torch.device]) -> _Sums:
     """The ``'subsets'`` route with torch batched matmuls on ``device`` (float64)."""
-    import torch
     s, m = idx_real.shape
     d = x.shape[1]
     xt = torch.from_numpy(x).to(device)
@@ -135,7 +144,7 @@ def _mmd_subsets_torch(x, y, idx_real, idx_fake, device):
     chunk = max(1, int(_BLOCK_BYTES * 4 // (8 * (2 * m * d + 2 * m * m))))
     out = torch.empty(3, s, dtype=torch.float64, device=device)
 
-    def kernel(a, b):
+    def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (torch.bmm(a, b.transpose(1, 2)) / d + 1.0) ** 3
 
     for start in range(0, s, chunk):
@@ -148,7 +157,8 @@ def _mmd_subsets_torch(x, y, idx_real, idx_fake, device):
     return kxx, kyy, kxy
 
 
-def polynomial_mmd_subsets(feat_real, feat_fake, idx_real, idx_fake, method="auto", device=None):
+def polynomial_mmd_subsets(feat_real: Features, feat_fake: Features, idx_real: np.ndarray, idx_fake: np.ndarray,
+                           method: str = "auto", device: Union[str, torch.device, None] = None) -> np.ndarray:
     """Unbiased cubic-kernel MMD^2 of each subset.
 
     Args:
@@ -184,8 +194,31 @@ def polynomial_mmd_subsets(feat_real, feat_fake, idx_real, idx_fake, method="aut
     return mmd2
 
 
-def kid_from_features(feat_real, feat_fake, num_subsets=10, subset_size=None, seed=0, method="auto",
-                      return_subsets=False, device=None):
+@overload
+def kid_from_features(feat_real: Features, feat_fake: Features, num_subsets: int = 10,
+                      subset_size: Optional[int] = None, seed: int = 0, method: str = "auto",
+                      return_subsets: Literal[False] = False,
+                      device: Union[str, torch.device, None] = None) -> Tuple[float, float]: ...
+
+
+@overload
+def kid_from_features(feat_real: Features, feat_fake: Features, num_subsets: int = 10,
+                      subset_size: Optional[int] = None, seed: int = 0, method: str = "auto", *,
+                      return_subsets: Literal[True],
+                      device: Union[str, torch.device, None] = None) -> Tuple[float, float, np.ndarray]: ...
+
+
+@overload
+def kid_from_features(feat_real: Features, feat_fake: Features, num_subsets: int = 10,
+                      subset_size: Optional[int] = None, seed: int = 0, method: str = "auto",
+                      return_subsets: bool = False, device: Union[str, torch.device, None] = None
+                      ) -> Union[Tuple[float, float], Tuple[float, float, np.ndarray]]: ...
+
+
+def kid_from_features(feat_real: Features, feat_fake: Features, num_subsets: int = 10,
+                      subset_size: Optional[int] = None, seed: int = 0, method: str = "auto",
+                      return_subsets: bool = False, device: Union[str, torch.device, None] = None
+                      ) -> Union[Tuple[float, float], Tuple[float, float, np.ndarray]]:
     """KID between feature sets ``[N1, D]`` and ``[N2, D]`` (numpy or torch, float64 inside).
 
     Args:
@@ -235,7 +268,7 @@ def kid_from_features(feat_real, feat_fake, num_subsets=10, subset_size=None, se
 _ORIGINAL_NAMES = ("polynomial_mmd", "polynomial_mmd_averages")
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # torch-mimicry 0.1.16 exported its helpers from this package; they live in kid_utils,
     # imported on first use so that the formulas above import nothing more.
     if name in _ORIGINAL_NAMES or name == "kid_utils":
