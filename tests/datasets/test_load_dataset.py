@@ -150,6 +150,8 @@ def test_dataset_resolution():
         mds.dataset_resolution("image_folder")
     with pytest.raises(ValueError, match="cifar10"):
         mds.dataset_resolution("mnist_64")
+    with pytest.raises(TypeError, match=r"image_size of 'synthetic' is an int .*\(3, 16, 16\)"):
+        mds.dataset_resolution("synthetic", image_size=(3, 16, 16))
 
 
 def test_unknown_name_lists_valid_names(tmp_path):

@@ -178,6 +178,25 @@ def test_ema_resumes_exactly_and_may_not_change_on_resume(tmp_path):
         build(str(tmp_path / "c"), num_steps=6, ema_decay=1.5)
 
 
+def test_components_used_before_setup_say_so():
+    from torch_mimicry.training.ema import EMAGenerator
+    from torch_mimicry.training.evaluator import PeriodicEvaluator
+    with pytest.raises(RuntimeError, match=r"EMAGenerator.setup\(trainer\), which has not run"):
+        EMAGenerator(0.9).update(torch.nn.Linear(2, 2), step=1)
+    with pytest.raises(RuntimeError, match=r"PeriodicEvaluator.setup\(trainer\), which has not run"):
+        PeriodicEvaluator(5).protocol(None)
+
+
+def test_sharding_needs_a_dataloader():
+    from torch_mimicry.training.data import shard_dataloader
+    batches = [(torch.zeros(2, 3, 4, 4), torch.zeros(2, dtype=torch.long))]
+    with pytest.raises(ValueError, match="shards a torch.utils.data.DataLoader, got list"):
+        shard_dataloader(batches, rank=0, world_size=2)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(8.0)), batch_size=2)
+    shard = shard_dataloader(loader, rank=1, world_size=2)
+    assert [b[0].tolist() for b in shard] == [[1.0, 3.0], [5.0, 7.0]]
+
+
 def test_missing_ema_file_makes_the_step_incomplete(tmp_path):
     build(str(tmp_path), num_steps=4, save_steps=2, ema_decay=0.9)[2].train()
     os.remove(layout.checkpoint_path(str(tmp_path), "netG_ema", 4))

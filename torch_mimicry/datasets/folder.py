@@ -5,18 +5,23 @@ is found when a dataset is built (:func:`check_image_files`) or when an item is 
 """
 import io
 import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from PIL import Image
 from torch.utils.data import Dataset
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from torch_mimicry.utils.errors import CorruptFileError
+from torch_mimicry.utils.io import StrPath
+
+#: A transform of the RGB PIL image (the item's image is what it returns).
+ImageTransform = Callable[[Image.Image], Any]
 
 #: What PIL raises for a file it cannot decode (truncated, corrupt, not an image).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
-def load_rgb(path):
+def load_rgb(path: StrPath) -> Image.Image:
     """The image file at ``path`` as an RGB PIL image.
 
     Raises:
@@ -29,10 +34,11 @@ def load_rgb(path):
         raise
     except _DECODE_ERRORS as err:
         raise CorruptFileError(f"Image file {path!r} cannot be read ({type(err).__name__}: {err}); it is truncated, "
-                               "corrupt or not an image. Replace or delete it.", path) from err
+                               "corrupt or not an image. Replace or delete it.", os.fspath(path)) from err
 
 
-def check_image_files(paths, same_size=False, fix="", label=""):
+def check_image_files(paths: Iterable[str], same_size: bool = False, fix: str = "",
+                      label: str = "") -> Set[Tuple[int, int]]:
     """Opens the header of every image file (fast: the pixels are not decoded).
 
     Args:
@@ -48,7 +54,8 @@ def check_image_files(paths, same_size=False, fix="", label=""):
         CorruptFileError: a file is not a readable image (named).
         ValueError: ``same_size`` and two files differ in size (both named, with their sizes).
     """
-    sizes, first = set(), {}
+    sizes: Set[Tuple[int, int]] = set()
+    first: Dict[Tuple[int, int], str] = {}
     for path in paths:
         try:
             with Image.open(path) as img:
@@ -66,7 +73,7 @@ def check_image_files(paths, same_size=False, fix="", label=""):
     return sizes
 
 
-def list_images(folder):
+def list_images(folder: StrPath) -> List[str]:
     """Sorted paths of the image files directly inside ``folder`` (not recursive)."""
     names = sorted(os.listdir(folder))
     return [
@@ -75,7 +82,7 @@ def list_images(folder):
     ]
 
 
-class FlatImageFolder(Dataset):
+class FlatImageFolder(Dataset[Tuple[Any, int]]):
     """Every image file directly inside one folder, all with label 0.
 
     Args:
@@ -86,27 +93,27 @@ class FlatImageFolder(Dataset):
     Items are ``(transform(image), 0)``.
     """
 
-    def __init__(self, folder, transform=None):
+    def __init__(self, folder: StrPath, transform: Optional[ImageTransform] = None) -> None:
         self.root = folder
         self.transform = transform
         self.samples = list_images(folder)
         if not self.samples:
             raise FileNotFoundError(f"No image files found in {folder!r}.")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, index):
-        img = load_rgb(self.samples[index])
+    def __getitem__(self, index: int) -> Tuple[Any, int]:
+        img: Any = load_rgb(self.samples[index])
         if self.transform is not None:
             img = self.transform(img)
         return img, 0
 
 
-_LMDB_ENVS = {}
+_LMDB_ENVS: Dict[str, Any] = {}  # lmdb.Environment objects
 
 
-def _open_lmdb(path):
+def _open_lmdb(path: str) -> Any:
     """Read-only, lock-free LMDB environment for ``path``, opened once per path.
 
     lmdb refuses to open one environment twice in a process (forked children included),
@@ -126,7 +133,7 @@ def _open_lmdb(path):
     return _LMDB_ENVS[key]
 
 
-class LMDBImages(Dataset):
+class LMDBImages(Dataset[Tuple[Any, int]]):
     """Encoded images stored as the values of an LMDB database (the LSUN format), label 0.
 
     Reads the same ``<category>_<split>_lmdb`` folders as ``torchvision.datasets.LSUN``
@@ -140,16 +147,16 @@ class LMDBImages(Dataset):
     Items are ``(transform(image), 0)``. Requires the optional ``lmdb`` package.
     """
 
-    def __init__(self, path, transform=None):
+    def __init__(self, path: StrPath, transform: Optional[ImageTransform] = None) -> None:
         self.root = os.path.abspath(path)
         self.transform = transform
         with _open_lmdb(self.root).begin(write=False) as txn:
-            self.keys = list(txn.cursor().iternext(keys=True, values=False))
+            self.keys: List[bytes] = list(txn.cursor().iternext(keys=True, values=False))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.keys)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Tuple[Any, int]:
         with _open_lmdb(self.root).begin(write=False) as txn:
             buf = txn.get(self.keys[index])
         try:

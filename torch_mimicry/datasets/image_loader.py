@@ -7,34 +7,42 @@ this library draw real images themselves, seeded (``torch_mimicry.metrics.real_s
 """
 import os
 import random
+from typing import Any, Callable, Dict, List, Sized, Union, cast
 
 import numpy as np
 import torch
 from PIL import Image
+from torch.utils.data import Dataset
 from torchvision import transforms
 
 from torch_mimicry.datasets import data_utils
 from torch_mimicry.datasets.load import DATASET_NAMES
+from torch_mimicry.utils.io import StrPath
 
 __all__ = ["get_random_images", "get_imagenet_images", "get_fake_data_images", "get_lsun_bedroom_images",
            "get_celeba_images", "get_stl10_images", "get_cifar10_images", "get_cifar100_images",
            "sample_dataset_images", "get_dataset_images"]
 
 
-def _check_count(dataset, num_samples):
-    if num_samples > len(dataset):
-        raise ValueError(f"{num_samples} images requested but the dataset has only {len(dataset)}.")
+def _size(dataset: Dataset[Any]) -> int:
+    """``len(dataset)`` of a map-style dataset."""
+    return len(cast(Sized, dataset))
 
 
-def get_random_images(dataset, num_samples):
+def _check_count(dataset: Dataset[Any], num_samples: int) -> None:
+    if num_samples > _size(dataset):
+        raise ValueError(f"{num_samples} images requested but the dataset has only {_size(dataset)}.")
+
+
+def get_random_images(dataset: Dataset[Any], num_samples: int) -> np.ndarray:
     """``num_samples`` images of ``dataset`` drawn without replacement (``np.random.choice``),
     each converted with ``np.array`` and stacked: ``[N, H, W, 3]`` uint8 for PIL images."""
     _check_count(dataset, num_samples)
-    choices = np.random.choice(len(dataset), size=num_samples, replace=False)
+    choices = np.random.choice(_size(dataset), size=num_samples, replace=False)
     return np.stack([np.array(dataset[int(i)][0]) for i in choices])
 
 
-def get_imagenet_images(num_samples, root="./datasets", size=32):
+def get_imagenet_images(num_samples: int, root: StrPath = "./datasets", size: int = 32) -> np.ndarray:
     """``num_samples // 1000`` random images of each ImageNet class (``root/imagenet/train/<wnid>/``),
     center-cropped to 224 and resized to ``size``: ``[N, size, size, 3]`` uint8.
 
@@ -49,7 +57,7 @@ def get_imagenet_images(num_samples, root="./datasets", size=32):
         raise FileNotFoundError(f"No ImageNet training folder at {data_dir!r} (expected <wnid>/ subfolders of JPEG "
                                 "files); ImageNet cannot be downloaded automatically: get it from image-net.org.")
     prep = transforms.Compose([transforms.CenterCrop(224), transforms.Resize(size)])
-    images = []
+    images: List[np.ndarray] = []
     for class_dir in sorted(os.listdir(data_dir)):
         files = sorted(os.listdir(os.path.join(data_dir, class_dir)))
         for i in np.random.choice(len(files), size=num_samples // 1000, replace=False):
@@ -58,58 +66,59 @@ def get_imagenet_images(num_samples, root="./datasets", size=32):
     return np.stack(images)
 
 
-def get_fake_data_images(num_samples, root="./datasets", size=32, **kwargs):
+def get_fake_data_images(num_samples: int, root: StrPath = "./datasets", size: int = 32, **kwargs: Any) -> np.ndarray:
     """Random images of ``FakeData`` (``[N, size, size, 3]`` uint8)."""
     dataset = data_utils.load_fake_dataset(root, image_size=(3, size, size), convert_tensor=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def get_lsun_bedroom_images(num_samples, root="./datasets", size=128, **kwargs):
+def get_lsun_bedroom_images(num_samples: int, root: StrPath = "./datasets", size: int = 128,
+                            **kwargs: Any) -> np.ndarray:
     """Random LSUN bedroom images (``[N, size, size, 3]`` uint8)."""
     dataset = data_utils.load_lsun_bedroom_dataset(root, size=size, convert_tensor=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def get_celeba_images(num_samples, root="./datasets", size=128, **kwargs):
+def get_celeba_images(num_samples: int, root: StrPath = "./datasets", size: int = 128, **kwargs: Any) -> np.ndarray:
     """Random CelebA images (``[N, size, size, 3]`` uint8)."""
     dataset = data_utils.load_celeba_dataset(root, size=size, convert_tensor=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def get_stl10_images(num_samples, root="./datasets", size=48, **kwargs):
+def get_stl10_images(num_samples: int, root: StrPath = "./datasets", size: int = 48, **kwargs: Any) -> np.ndarray:
     """Random STL-10 images (unlabeled split by default; ``[N, size, size, 3]`` uint8)."""
     dataset = data_utils.load_stl10_dataset(root, size=size, convert_tensor=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def get_cifar10_images(num_samples, root="./datasets", **kwargs):
+def get_cifar10_images(num_samples: int, root: StrPath = "./datasets", **kwargs: Any) -> np.ndarray:
     """Random CIFAR-10 training images (``[N, 32, 32, 3]`` uint8)."""
     dataset = data_utils.load_cifar10_dataset(root, transform_data=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def get_cifar100_images(num_samples, root="./datasets", **kwargs):
+def get_cifar100_images(num_samples: int, root: StrPath = "./datasets", **kwargs: Any) -> np.ndarray:
     """Random CIFAR-100 training images (``[N, 32, 32, 3]`` uint8)."""
     kwargs.setdefault("split", "train")
     dataset = data_utils.load_cifar100_dataset(root, transform_data=False, **kwargs)
     return get_random_images(dataset, num_samples)
 
 
-def sample_dataset_images(dataset, num_samples):
+def sample_dataset_images(dataset: Dataset[Any], num_samples: int) -> np.ndarray:
     """``num_samples`` images (tensors ``[C, H, W]``) of ``dataset`` drawn with ``random.sample``,
     stacked into a numpy array ``[N, C, H, W]`` (values as the dataset gives them)."""
-    if len(dataset) < num_samples:
-        raise ValueError(f"Given dataset has less than num_samples images: {len(dataset)} given but requires at "
+    if _size(dataset) < num_samples:
+        raise ValueError(f"Given dataset has less than num_samples images: {_size(dataset)} given but requires at "
                          f"least {num_samples}.")
-    images = []
-    for i in random.sample(range(len(dataset)), num_samples):
+    images: List[np.ndarray] = []
+    for i in random.sample(range(_size(dataset)), num_samples):
         item = dataset[i]
         img = item[0] if isinstance(item, (tuple, list)) else item
         images.append(np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img))
     return np.stack(images)
 
 
-def _to_uint8_range(images):
+def _to_uint8_range(images: np.ndarray) -> np.ndarray:
     """Float images in [-1, 1] (this library's datasets) to [0, 255]; others clipped to [0, 255]."""
     if images.dtype != np.uint8 and images.size and images.min() >= -1.0 and images.max() <= 1.0:
         return np.round((images.astype(np.float64) + 1.0) * 127.5).astype(np.uint8)
@@ -119,7 +128,7 @@ def _to_uint8_range(images):
     return images
 
 
-def get_dataset_images(dataset, num_samples=50000, **kwargs):
+def get_dataset_images(dataset: Union[str, Dataset[Any]], num_samples: int = 50000, **kwargs: Any) -> np.ndarray:
     """``num_samples`` random images of a dataset as ``[N, H, W, 3]`` with values in [0, 255].
 
     Args:
@@ -132,7 +141,7 @@ def get_dataset_images(dataset, num_samples=50000, **kwargs):
     ``round((x + 1) * 127.5)``; other values are clipped to [0, 255] as in 0.1.16.
     """
     if isinstance(dataset, str):
-        named = {
+        named: Dict[str, Callable[[], np.ndarray]] = {
             "imagenet_32": lambda: get_imagenet_images(num_samples, size=32, **kwargs),
             "imagenet_128": lambda: get_imagenet_images(num_samples, size=128, **kwargs),
             "celeba_64": lambda: get_celeba_images(num_samples, size=64, **kwargs),

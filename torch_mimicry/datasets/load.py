@@ -22,7 +22,10 @@ import os
 import pickle
 import socket
 import warnings
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+from PIL import Image
+from torch.utils.data import Dataset
 from torchvision import datasets as tvd
 from torchvision import transforms
 from torchvision.datasets.utils import check_md5
@@ -32,6 +35,7 @@ from torch_mimicry.datasets.folder import _DECODE_ERRORS, FlatImageFolder, LMDBI
 from torch_mimicry.datasets.folder import load_rgb
 from torch_mimicry.datasets.synthetic import SyntheticShapes
 from torch_mimicry.utils.errors import CorruptFileError
+from torch_mimicry.utils.io import StrPath
 
 __all__ = [
     "DATASET_NAMES", "DEFAULT_DATASET", "DOWNLOAD_TIMEOUT", "load_dataset", "dataset_resolution",
@@ -55,7 +59,7 @@ _FIXED_RESOLUTION = {
 }
 
 
-def dataset_resolution(name, image_size=None):
+def dataset_resolution(name: str, image_size: Union[int, Tuple[int, int, int], None] = None) -> int:
     """Height (= width) in pixels of the images ``load_dataset(root, name)`` yields.
 
     Args:
@@ -71,8 +75,6 @@ def dataset_resolution(name, image_size=None):
     _check_name(name)
     if name in _FIXED_RESOLUTION:
         return _FIXED_RESOLUTION[name]
-    if name == "synthetic":
-        return 32 if image_size is None else int(image_size)
     if name == "fake_data":
         if image_size is None:
             return 32
@@ -82,12 +84,16 @@ def dataset_resolution(name, image_size=None):
         if h != w:
             raise ValueError(f"fake_data images of size {h}x{w} are not square.")
         return int(h)
+    if isinstance(image_size, tuple):
+        raise TypeError(f"image_size of {name!r} is an int (the height and width), got {image_size!r}.")
+    if name == "synthetic":
+        return 32 if image_size is None else int(image_size)
     if image_size is None:
         raise ValueError("The resolution of 'image_folder' is set by its image_size argument; pass it.")
     return int(image_size)
 
 
-def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
+def load_dataset(root: Optional[StrPath], name: str = DEFAULT_DATASET, **kwargs: Any) -> Dataset[Any]:
     """Build dataset ``name`` from the files under ``root``.
 
     Args:
@@ -166,12 +172,12 @@ def load_dataset(root, name=DEFAULT_DATASET, **kwargs):
     return builder(root, name, **kwargs)
 
 
-def _check_name(name):
+def _check_name(name: str) -> None:
     if name not in DATASET_NAMES:
         raise ValueError(f"Unknown dataset {name!r}; valid names are: {', '.join(DATASET_NAMES)}.")
 
 
-def _check_choice(name, arg, value, choices):
+def _check_choice(name: str, arg: str, value: object, choices: Sequence[object]) -> None:
     if value not in choices:
         raise ValueError(f"load_dataset({name!r}): {arg} must be one of {list(choices)}, got {value!r}.")
 
@@ -180,24 +186,24 @@ def _check_choice(name, arg, value, choices):
 # Preprocessing
 
 
-def _pipeline(*steps):
+def _pipeline(*steps: Callable[[Any], Any]) -> Callable[[Image.Image], Any]:
     """PIL image -> steps -> float32 tensor (3, H, W) in [-1, 1]."""
     return transforms.Compose(
         list(steps) + [transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]
     )
 
 
-def _zero_label(_target):
+def _zero_label(_target: object) -> int:
     """Replaces the target of datasets used without labels."""
     return 0
 
 
-def _to_rgb(image):
+def _to_rgb(image: Image.Image) -> Image.Image:
     """PIL image of any mode -> RGB (grey values repeated on the three channels)."""
     return image.convert("RGB")
 
 
-def _clip_label(target):
+def _clip_label(target: int) -> int:
     """STL-10 marks unlabeled images with -1; report them as 0."""
     return max(int(target), 0)
 
@@ -207,7 +213,7 @@ def _clip_label(target):
 
 
 @contextlib.contextmanager
-def _socket_timeout(seconds):
+def _socket_timeout(seconds: float) -> Iterator[None]:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(seconds)
     try:
@@ -216,7 +222,9 @@ def _socket_timeout(seconds):
         socket.setdefaulttimeout(previous)
 
 
-def _ensure_files(name, folder, required, how_to_get, download, downloader, check_integrity):
+def _ensure_files(name: str, folder: str, required: Sequence[Tuple[str, Optional[str]]], how_to_get: str,
+                  download: bool, downloader: Optional[Callable[[], object]],
+                  check_integrity: Union[bool, str]) -> None:
     """Make sure ``required`` files exist under ``folder``, downloading them if allowed.
 
     ``required`` is a list of ``(relative path, md5 or None)``; a path ending in "/" is a
@@ -224,11 +232,11 @@ def _ensure_files(name, folder, required, how_to_get, download, downloader, chec
     ``RuntimeError``.
     """
 
-    def missing_files():
+    def missing_files() -> List[str]:
         return [rel for rel, _ in required if not os.path.exists(os.path.join(folder, rel))]
 
     missing = missing_files()
-    failure = None
+    failure: Optional[Exception] = None
     if missing and download and downloader is not None:
         try:
             with _socket_timeout(DOWNLOAD_TIMEOUT):
@@ -273,7 +281,7 @@ _READ_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, RuntimeError, Asse
                 TypeError, AttributeError, UnicodeDecodeError, OSError)
 
 
-def _probe_pickle(path):
+def _probe_pickle(path: str) -> Optional[str]:
     """Why a CIFAR batch file is unusable, or None."""
     try:
         with open(path, "rb") as f:
@@ -285,7 +293,7 @@ def _probe_pickle(path):
     return None
 
 
-def _probe_idx(path):
+def _probe_idx(path: str) -> Optional[str]:
     """Why an IDX file (MNIST format) is unusable, or None."""
     with open(path, "rb") as f:
         data = f.read()
@@ -302,7 +310,7 @@ def _probe_idx(path):
     return None
 
 
-def _probe_stl(path):
+def _probe_stl(path: str) -> Optional[str]:
     """Why an STL-10 binary file is unusable, or None."""
     size = os.path.getsize(path)
     image_bytes = 3 * 96 * 96
@@ -311,7 +319,8 @@ def _probe_stl(path):
     return None
 
 
-def _read_files(name, folder, files, build, how_to_get, probe=None):
+def _read_files(name: str, folder: str, files: Sequence[str], build: Callable[[], Any], how_to_get: str,
+                probe: Optional[Callable[[str], Optional[str]]] = None) -> Any:
     """``build()`` the reader of ``files`` (paths relative to ``folder``).
 
     Raises:
@@ -350,7 +359,7 @@ class _CIFAR10Reader(tvd.CIFAR10):
 
     meta = dict(tvd.CIFAR10.meta, md5=None)
 
-    def _check_integrity(self):
+    def _check_integrity(self) -> bool:
         return True
 
 
@@ -359,24 +368,24 @@ class _CIFAR100Reader(tvd.CIFAR100):
 
     meta = dict(tvd.CIFAR100.meta, md5=None)
 
-    def _check_integrity(self):
+    def _check_integrity(self) -> bool:
         return True
 
 
 class _STL10Reader(tvd.STL10):
     """torchvision's STL-10 reader; files were checked by ``load_dataset`` beforehand."""
 
-    def _check_integrity(self):
+    def _check_integrity(self) -> bool:
         return True
 
 
 class _CelebAReader(tvd.CelebA):
     """torchvision's CelebA reader; files were checked by ``load_dataset`` beforehand."""
 
-    def _check_integrity(self):
+    def _check_integrity(self) -> bool:
         return True
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         try:
             return super().__getitem__(index)
         except FileNotFoundError:
@@ -387,16 +396,16 @@ class _CelebAReader(tvd.CelebA):
                                    "it is truncated or corrupt. Extract img_align_celeba.zip again.", path) from err
 
 
-def _idx_reader(tv_cls):
+def _idx_reader(tv_cls: Any) -> Any:
     """torchvision's MNIST-format reader ``tv_cls``, reading ``<root>/<tv_cls name>/raw`` (files
     checked by ``load_dataset`` beforehand)."""
 
     class Reader(tv_cls):
         @property
-        def raw_folder(self):
+        def raw_folder(self) -> str:
             return os.path.join(self.root, tv_cls.__name__, "raw")
 
-        def _check_exists(self):
+        def _check_exists(self) -> bool:
             return True
 
     Reader.__name__ = Reader.__qualname__ = f"_{tv_cls.__name__}Reader"
@@ -411,7 +420,8 @@ _MNIST_READERS = {name: _idx_reader(cls) for name, cls in _MNIST_CLASSES.items()
 # Builders: one per dataset family; their keyword arguments are the accepted kwargs.
 
 
-def _cifar(root, name, split="train", download=True, check_integrity=True, transform=None):
+def _cifar(root: str, name: str, split: str = "train", download: bool = True, check_integrity: Union[bool, str] = True,
+           transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     _check_choice(name, "split", split, ("train", "test"))
     tv_cls, reader = (tvd.CIFAR10, _CIFAR10Reader) if name == "cifar10" else (tvd.CIFAR100, _CIFAR100Reader)
     files = tv_cls.train_list if split == "train" else tv_cls.test_list
@@ -431,7 +441,8 @@ def _cifar(root, name, split="train", download=True, check_integrity=True, trans
                        how_to_get, probe=_probe_pickle)
 
 
-def _stl10(root, name, split="unlabeled", folds=None, download=True, check_integrity=True, transform=None):
+def _stl10(root: str, name: str, split: str = "unlabeled", folds: Optional[int] = None, download: bool = True,
+           check_integrity: Union[bool, str] = True, transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     _check_choice(name, "split", split, tvd.STL10.splits)
     md5 = dict(tvd.STL10.train_list + tvd.STL10.test_list)
     needed = {
@@ -458,7 +469,8 @@ def _stl10(root, name, split="unlabeled", folds=None, download=True, check_integ
     ), how_to_get, probe=_probe_stl)
 
 
-def _celeba(root, name, split="all", download=True, check_integrity=True, transform=None):
+def _celeba(root: str, name: str, split: str = "all", download: bool = True, check_integrity: Union[bool, str] = True,
+            transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     _check_choice(name, "split", split, ("train", "valid", "test", "all"))
     size = _FIXED_RESOLUTION[name]
     folder = os.path.join(root, tvd.CelebA.base_folder)
@@ -466,7 +478,7 @@ def _celeba(root, name, split="all", download=True, check_integrity=True, transf
         (filename, md5) for _, md5, filename in tvd.CelebA.file_list if not filename.endswith(".zip")
     ]
 
-    def downloader():
+    def downloader() -> None:
         for file_id, md5, filename in tvd.CelebA.file_list:
             tvd.utils.download_file_from_google_drive(file_id, folder, filename, md5)
         tvd.utils.extract_archive(os.path.join(folder, "img_align_celeba.zip"))
@@ -483,7 +495,8 @@ def _celeba(root, name, split="all", download=True, check_integrity=True, transf
     ), how_to_get)
 
 
-def _lsun(root, name, download=False, transform=None):
+def _lsun(root: str, name: str, download: bool = False,
+          transform: Optional[Callable[[Image.Image], Any]] = None) -> LMDBImages:
     try:
         import lmdb  # noqa: F401
     except ImportError as err:
@@ -503,7 +516,7 @@ def _lsun(root, name, download=False, transform=None):
     return LMDBImages(path, transform=transform or _pipeline(transforms.Resize(128), transforms.CenterCrop(128)))
 
 
-def _has_class_folders(folder):
+def _has_class_folders(folder: str) -> bool:
     """True if ``folder`` has a subdirectory holding image files."""
     for entry in sorted(os.listdir(folder)):
         sub = os.path.join(folder, entry)
@@ -514,14 +527,15 @@ def _has_class_folders(folder):
     return False
 
 
-def _image_folder_dataset(name, folder, transform):
+def _image_folder_dataset(name: str, folder: str, transform: Callable[[Image.Image], Any]) -> Any:
     try:
         return tvd.ImageFolder(folder, transform=transform, loader=load_rgb)
     except FileNotFoundError as err:
         raise FileNotFoundError(f"Dataset {name!r}: unusable image folder {folder!r}: {err}") from err
 
 
-def _imagenet(root, name, split="train", download=False, transform=None):
+def _imagenet(root: str, name: str, split: str = "train", download: bool = False,
+              transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     _check_choice(name, "split", split, ("train", "val"))
     size = _FIXED_RESOLUTION[name]
     transform = transform or _pipeline(transforms.Resize(size), transforms.CenterCrop(size))
@@ -545,7 +559,8 @@ def _imagenet(root, name, split="train", download=False, transform=None):
     )
 
 
-def _mnist(root, name, split="train", download=True, transform=None):
+def _mnist(root: str, name: str, split: str = "train", download: bool = True,
+           transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     _check_choice(name, "split", split, ("train", "test"))
     tv_cls = _MNIST_CLASSES[name]
     prefix = "train" if split == "train" else "t10k"
@@ -565,8 +580,10 @@ def _mnist(root, name, split="train", download=True, transform=None):
     ), how_to_get, probe=_probe_idx)
 
 
-def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, random_offset=0,
-               download=False, transform=None):
+def _fake_data(root: Optional[str], name: str, size: int = 1000,
+               image_size: Union[int, Tuple[int, int, int]] = (3, 32, 32), num_classes: int = 10,
+               random_offset: int = 0, download: bool = False,
+               transform: Optional[Callable[[Image.Image], Any]] = None) -> Any:
     if isinstance(image_size, int):
         image_size = (3, image_size, image_size)
     if len(image_size) != 3 or image_size[0] != 3:
@@ -577,7 +594,9 @@ def _fake_data(root, name, size=1000, image_size=(3, 32, 32), num_classes=10, ra
     )
 
 
-def _image_folder(root, name, image_size=None, center_crop=True, check_files=True, download=False, transform=None):
+def _image_folder(root: str, name: str, image_size: Optional[int] = None, center_crop: bool = True,
+                  check_files: bool = True, download: bool = False,
+                  transform: Optional[Callable[[Image.Image], Any]] = None) -> Dataset[Any]:
     if not os.path.isdir(root):
         raise FileNotFoundError(
             f"Dataset 'image_folder': folder {root!r} not found. Pass the directory holding your images "
@@ -610,11 +629,12 @@ def _image_folder(root, name, image_size=None, center_crop=True, check_files=Tru
     return ds
 
 
-def _synthetic(root, name, size=10000, image_size=32, seed=0, download=False):
+def _synthetic(root: Optional[str], name: str, size: int = 10000, image_size: int = 32, seed: int = 0,
+               download: bool = False) -> SyntheticShapes:
     return SyntheticShapes(size=size, image_size=image_size, seed=seed)
 
 
-_BUILDERS = {
+_BUILDERS: Dict[str, Callable[..., Dataset[Any]]] = {
     "cifar10": _cifar, "cifar100": _cifar, "stl10_48": _stl10, "celeba_64": _celeba,
     "celeba_128": _celeba, "lsun_bedroom_128": _lsun, "imagenet_32": _imagenet,
     "imagenet_128": _imagenet, "mnist": _mnist, "fashion_mnist": _mnist, "fake_data": _fake_data,

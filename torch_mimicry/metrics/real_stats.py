@@ -56,7 +56,8 @@ def resolve_dataset(dataset: Union[str, SizedDataset], dataset_root: Union[str, 
         kwargs = dict(dataset_kwargs or {})
         if split is not None:
             kwargs["split"] = split
-        return load_dataset(DEFAULT_DATASET_ROOT if dataset_root is None else dataset_root, dataset, **kwargs)
+        loaded = load_dataset(DEFAULT_DATASET_ROOT if dataset_root is None else dataset_root, dataset, **kwargs)
+        return cast(SizedDataset, loaded)  # every dataset load_dataset makes has a length
     if isinstance(dataset, torch.utils.data.Dataset):
         return dataset
     raise ValueError(f"dataset must be a dataset name (str) or a torch Dataset; got {type(dataset).__name__}.")

@@ -7,6 +7,9 @@ written last, and a step counts as complete when all its files exist.
 """
 import os
 import re
+from typing import Iterable, List, Tuple
+
+from torch_mimicry.utils.io import StrPath
 
 CHECKPOINT_NAMES = ("netD", "netG", "trainer")
 
@@ -14,17 +17,17 @@ CHECKPOINT_NAMES = ("netD", "netG", "trainer")
 STEP_PATTERN = re.compile(r"^(.+)_(\d+)_steps\.pth$")
 
 
-def checkpoint_dir(log_dir, name):
+def checkpoint_dir(log_dir: StrPath, name: str) -> str:
     """Folder of ``name``'s checkpoints (``name`` in netD, netG, trainer)."""
     return os.path.join(log_dir, "checkpoints", name)
 
 
-def checkpoint_path(log_dir, name, global_step):
+def checkpoint_path(log_dir: StrPath, name: str, global_step: int) -> str:
     """Path of ``name``'s checkpoint at ``global_step``."""
     return os.path.join(checkpoint_dir(log_dir, name), f"{name}_{global_step}_steps.pth")
 
 
-def saved_steps(log_dir, name):
+def saved_steps(log_dir: StrPath, name: str) -> List[int]:
     """Sorted global steps for which ``name`` has a checkpoint file."""
     folder = checkpoint_dir(log_dir, name)
     if not os.path.isdir(folder):
@@ -37,7 +40,7 @@ def saved_steps(log_dir, name):
     return sorted(steps)
 
 
-def candidate_steps(log_dir, extra_names=()):
+def candidate_steps(log_dir: StrPath, extra_names: Iterable[str] = ()) -> Tuple[List[int], bool]:
     """Steps to try to resume from, latest first, and whether trainer state is expected.
 
     When a run has trainer-state files, only steps with the files of netD, netG, every name in
@@ -53,7 +56,7 @@ def candidate_steps(log_dir, extra_names=()):
     return sorted(d & g, reverse=True), False
 
 
-def remove_step(log_dir, global_step, extra_names=()):
+def remove_step(log_dir: StrPath, global_step: int, extra_names: Iterable[str] = ()) -> None:
     """Deletes a step's files, trainer state first, so a partial deletion leaves an incomplete step."""
     for name in ("trainer",) + tuple(extra_names) + ("netG", "netD"):
         path = checkpoint_path(log_dir, name, global_step)

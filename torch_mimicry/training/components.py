@@ -12,7 +12,11 @@ The Trainer calls the hooks of ``trainer.components`` in list order, records
 checkpoint.
 """
 import contextlib
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, Optional, Tuple
+
+if TYPE_CHECKING:  # the Trainer imports this module
+    from torch_mimicry.training.metric_log import MetricLog
+    from torch_mimicry.training.trainer import Trainer
 
 
 class TrainerComponent:
@@ -26,21 +30,21 @@ class TrainerComponent:
     name: Optional[str] = None
     mutable_hparams: Tuple[str, ...] = ()
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         """JSON-able hyperparameters, recorded in ``params.json`` under ``name``."""
         return {}
 
-    def setup(self, trainer):
+    def setup(self, trainer: "Trainer") -> None:
         """Called once at the start of ``train()``, networks on their device, before resuming."""
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """State saved in the trainer checkpoint (tensors and plain data only)."""
         return {}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
         """Restores :meth:`state_dict` when a run resumes."""
 
-    def step_context(self, trainer, phase, real_batch):
+    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
         """A context manager entered around each ``train_step`` call.
 
         Args:
@@ -49,29 +53,29 @@ class TrainerComponent:
         """
         return contextlib.nullcontext()
 
-    def train_step_kwargs(self, trainer, phase):
+    def train_step_kwargs(self, trainer: "Trainer", phase: str) -> Dict[str, Any]:
         """Extra keyword arguments of ``train_step`` in ``phase`` (a dict)."""
         return {}
 
-    def after_step(self, trainer, phase, log_data):
+    def after_step(self, trainer: "Trainer", phase: str, log_data: "MetricLog") -> None:
         """After each discriminator step (``'D'``) and the generator step (``'G'``)."""
 
-    def after_iteration(self, trainer, log_data):
+    def after_iteration(self, trainer: "Trainer", log_data: "MetricLog") -> None:
         """After ``trainer.global_step`` was incremented for the finished iteration."""
 
-    def checkpoint_names(self):
+    def checkpoint_names(self) -> Tuple[str, ...]:
         """Names of the extra checkpoint folders this component writes (see :meth:`save`)."""
         return ()
 
-    def save(self, trainer, step):
+    def save(self, trainer: "Trainer", step: int) -> None:
         """Writes this component's checkpoint files of ``step`` (atomically).
 
         Called on the process that writes checkpoints, before the trainer state file that
         marks the step complete.
         """
 
-    def restore(self, trainer, step):
+    def restore(self, trainer: "Trainer", step: int) -> None:
         """Reads the files written by :meth:`save` for ``step`` when a run resumes."""
 
-    def close(self, trainer):
+    def close(self, trainer: "Trainer") -> None:
         """At the end of ``train()`` (also when it stops on an error)."""

@@ -29,18 +29,28 @@ must be readable by every rank (a shared file system on several nodes).
 """
 import atexit
 import os
+from typing import (TYPE_CHECKING, Any, ContextManager, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar,
+                    Union)
 
 import torch
 import torch.distributed as dist
+import torch.nn as nn
+from torch.utils.hooks import RemovableHandle
 
 from torch_mimicry.modules.sync_batchnorm import convert_sync_batchnorm
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.metric_log import MetricLog
+
+if TYPE_CHECKING:  # the Trainer imports this module
+    from torch_mimicry.training.trainer import Trainer
+
+_T = TypeVar("_T")
 
 #: Largest number of elements all-reduced in one call (bounds the temporary memory).
 BUCKET_ELEMENTS = 1 << 25
 
 
-def environment_world_size():
+def environment_world_size() -> int:
     """``WORLD_SIZE`` set by torchrun (1 when unset)."""
     try:
         return int(os.environ.get("WORLD_SIZE", "1"))
@@ -48,7 +58,7 @@ def environment_world_size():
         return 1
 
 
-def init_process_group_from_environment(device):
+def init_process_group_from_environment(device: Union[str, torch.device]) -> bool:
     """Initialises the default process group from torchrun's variables if none exists yet.
 
     Returns True when this call initialised it (the group is then destroyed at exit).
@@ -76,7 +86,7 @@ def init_process_group_from_environment(device):
     return True
 
 
-def _attempt_store():
+def _attempt_store() -> Optional["dist.Store"]:
     """Under ``torchrun --max-restarts``, the rendezvous store of this attempt: torchrun's store
     under the prefix ``attempt_<TORCHELASTIC_RESTART_COUNT>``; None outside torchrun.
 
@@ -95,19 +105,19 @@ def _attempt_store():
     return dist.PrefixStore(f"torch_mimicry/attempt_{attempt}", store)
 
 
-def _destroy_group():
+def _destroy_group() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
 
-def rank_and_world_size():
+def rank_and_world_size() -> Tuple[int, int]:
     """``(rank, world_size)`` of the default group; ``(0, 1)`` without one."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
 
-def _comm_device(default):
+def _comm_device(default: Union[str, torch.device]) -> torch.device:
     if dist.get_backend() == "nccl":
         return torch.device("cuda", torch.cuda.current_device())
     return torch.device(default) if torch.device(default).type == "cpu" else torch.device("cpu")
@@ -127,20 +137,20 @@ class DistributedTraining(TrainerComponent):
     name = "distributed"
     mutable_hparams = ("world_size", "backend")
 
-    def __init__(self, sync_bn=False):
+    def __init__(self, sync_bn: bool = False) -> None:
         self.sync_bn = bool(sync_bn)
         self.rank, self.world_size = rank_and_world_size()
         self.active = self.world_size > 1
-        self.backend = dist.get_backend() if self.active else None
-        self._handles = []
-        self._averaged = set()
+        self.backend: Optional[str] = dist.get_backend() if self.active else None
+        self._handles: List[RemovableHandle] = []
+        self._averaged: Set[int] = set()
         self._device = torch.device("cpu")
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"world_size": self.world_size, "backend": self.backend, "sync_bn": self.sync_bn}
 
     @staticmethod
-    def local_device(device):
+    def local_device(device: Union[str, torch.device]) -> torch.device:
         """``device`` with the index of this process's GPU (``LOCAL_RANK``) for CUDA devices."""
         device = torch.device(device)
         if device.type == "cuda" and dist.is_available() and dist.is_initialized():
@@ -148,7 +158,7 @@ class DistributedTraining(TrainerComponent):
         return device
 
     # ------------------------------------------------------------------------------------
-    def setup(self, trainer):
+    def setup(self, trainer: "Trainer") -> None:
         if not self.active:
             return
         self._device = _comm_device(trainer.device)
@@ -160,33 +170,33 @@ class DistributedTraining(TrainerComponent):
         for opt in (trainer.optD, trainer.optG):
             self._handles.append(opt.register_step_pre_hook(self._pre_step))
 
-    def close(self, trainer):
+    def close(self, trainer: "Trainer") -> None:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
 
-    def step_context(self, trainer, phase, real_batch):
+    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
         self._averaged.clear()
         return super().step_context(trainer, phase, real_batch)
 
-    def after_iteration(self, trainer, log_data):
+    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
         if self.active:
             for net in (trainer.netD, trainer.netG):
                 self.broadcast_module(net, parameters=False)
 
     # ------------------------------------------------------------------------------------
-    def _pre_step(self, optimizer, args, kwargs):
+    def _pre_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         if id(optimizer) in self._averaged:  # already averaged before the scaler unscaled them
             self._averaged.discard(id(optimizer))
             return
         self.average_gradients(optimizer)
 
-    def average_gradients_now(self, optimizer):
+    def average_gradients_now(self, optimizer: torch.optim.Optimizer) -> None:
         """Averages ``optimizer``'s gradients now and skips it in the coming ``step()``."""
         self.average_gradients(optimizer)
         self._averaged.add(id(optimizer))
 
-    def average_gradients(self, optimizer):
+    def average_gradients(self, optimizer: torch.optim.Optimizer) -> None:
         """Replaces the gradient of every parameter of ``optimizer`` by its mean over the ranks.
 
         A parameter without a gradient counts as a zero gradient where another rank has one,
@@ -203,23 +213,23 @@ class DistributedTraining(TrainerComponent):
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
         for bucket in _buckets(live):
-            flat = torch.cat([p.grad.reshape(-1).to(self._device, torch.float32) for p in bucket])
+            flat = torch.cat([_grad(p).reshape(-1).to(self._device, torch.float32) for p in bucket])
             dist.all_reduce(flat)
             flat.div_(world)
             offset = 0
             for p in bucket:
                 n = p.numel()
-                p.grad.copy_(flat[offset:offset + n].view(p.shape))
+                _grad(p).copy_(flat[offset:offset + n].view(p.shape))
                 offset += n
 
-    def broadcast_module(self, module, parameters=True):
+    def broadcast_module(self, module: nn.Module, parameters: bool = True) -> None:
         """Copies ``module``'s floating-point buffers (and parameters) from rank 0 to every rank."""
         tensors = list(module.buffers())
         if parameters:
             tensors += list(module.parameters())
         tensors = [t for t in tensors if t.is_floating_point() or t.dtype in (torch.int64, torch.int32)]
         for bucket in _buckets(tensors):
-            groups = {}
+            groups: Dict[torch.dtype, List[torch.Tensor]] = {}
             for t in bucket:
                 groups.setdefault(t.dtype, []).append(t)
             for dtype, group in groups.items():
@@ -233,7 +243,7 @@ class DistributedTraining(TrainerComponent):
                         offset += n
 
     # ------------------------------------------------------------------------------------
-    def any_flag(self, *flags):
+    def any_flag(self, *flags: object) -> List[bool]:
         """Each flag OR-ed over the ranks (a list of bools); the flags themselves without a group."""
         if not self.active:
             return [bool(f) for f in flags]
@@ -241,15 +251,15 @@ class DistributedTraining(TrainerComponent):
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return [bool(v > 0) for v in t.tolist()]
 
-    def gather(self, obj):
+    def gather(self, obj: Any) -> List[Any]:
         """Every rank's ``obj`` in rank order (``[obj]`` without a group)."""
         if not self.active:
             return [obj]
-        out = [None] * self.world_size
+        out: List[Any] = [None] * self.world_size
         dist.all_gather_object(out, obj)
         return out
 
-    def broadcast(self, obj):
+    def broadcast(self, obj: _T) -> _T:
         """Rank 0's ``obj`` on every rank."""
         if not self.active:
             return obj
@@ -257,14 +267,21 @@ class DistributedTraining(TrainerComponent):
         dist.broadcast_object_list(box, src=0)
         return box[0]
 
-    def barrier(self):
+    def barrier(self) -> None:
         """Waits until every rank arrives here (nothing without a group)."""
         if self.active:
             dist.barrier()
 
 
-def _buckets(tensors):
-    bucket, size = [], 0
+def _grad(p: torch.Tensor) -> torch.Tensor:
+    """``p.grad`` of a parameter that has one."""
+    assert p.grad is not None  # average_gradients gave every live parameter a gradient
+    return p.grad
+
+
+def _buckets(tensors: Iterable[torch.Tensor]) -> Iterator[List[torch.Tensor]]:
+    bucket: List[torch.Tensor] = []
+    size = 0
     for t in tensors:
         if bucket and size + t.numel() > BUCKET_ELEMENTS:
             yield bucket

@@ -14,18 +14,25 @@ grids, and scored by :func:`torch_mimicry.metrics.evaluate` by default.
 """
 import copy
 import os
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import torch
+import torch.nn as nn
 
 from torch_mimicry.nets.basemodel import CheckpointError
+from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.metric_log import MetricLog
+
+if TYPE_CHECKING:  # the Trainer imports this module
+    from torch_mimicry.training.trainer import Trainer
 
 #: Name of the EMA generator's checkpoint folder and file prefix.
 EMA_NAME = "netG_ema"
 
 
-def check_ema_args(ema_decay, ema_start):
+def check_ema_args(ema_decay: Optional[float], ema_start: int) -> None:
     """Raises ValueError unless ``ema_decay`` is None or in [0, 1) and ``ema_start`` an int >= 0."""
     if ema_decay is not None:
         if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)) or not 0.0 <= ema_decay < 1.0:
@@ -46,16 +53,21 @@ class EMAGenerator(TrainerComponent):
 
     name = "ema"
 
-    def __init__(self, decay, start=0):
+    def __init__(self, decay: float, start: int = 0) -> None:
         check_ema_args(decay, start)
         self.decay = float(decay)
         self.start = int(start)
-        self.netG_ema = None
+        self.netG_ema: Optional[BaseGenerator] = None
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"decay": self.decay, "start": self.start}
 
-    def setup(self, trainer):
+    def _ema(self) -> BaseGenerator:
+        if self.netG_ema is None:
+            raise RuntimeError("The EMA generator is made by EMAGenerator.setup(trainer), which has not run yet.")
+        return self.netG_ema
+
+    def setup(self, trainer: "Trainer") -> None:
         self.netG_ema = copy.deepcopy(trainer.netG)
         self.netG_ema.__dict__.pop("_compiled_call_impl", None)  # a compiled forward would run netG's
         self.netG_ema.requires_grad_(False)
@@ -63,30 +75,30 @@ class EMAGenerator(TrainerComponent):
         trainer.netG_ema = self.netG_ema
 
     @torch.no_grad()
-    def update(self, netG, step):
+    def update(self, netG: nn.Module, step: int) -> None:
         """One EMA update after generator step ``step`` (1-based)."""
         decay = self.decay if step > self.start else 0.0
-        for ema_p, p in zip(self.netG_ema.parameters(), netG.parameters()):
+        for ema_p, p in zip(self._ema().parameters(), netG.parameters()):
             if decay == 0.0 or not ema_p.is_floating_point():
                 ema_p.copy_(p)
             else:
                 ema_p.lerp_(p.to(ema_p.dtype), 1.0 - decay)
-        for ema_b, b in zip(self.netG_ema.buffers(), netG.buffers()):
+        for ema_b, b in zip(self._ema().buffers(), netG.buffers()):
             ema_b.copy_(b)
 
-    def after_iteration(self, trainer, log_data):
+    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
         # after the distributed component has synchronised the buffers of every rank
         self.update(trainer.netG, trainer.global_step)
 
-    def checkpoint_names(self):
+    def checkpoint_names(self) -> Tuple[str, ...]:
         return (EMA_NAME,)
 
-    def save(self, trainer, step):
-        self.netG_ema.save_checkpoint(ckpt_layout.checkpoint_dir(trainer.log_dir, EMA_NAME), step,
+    def save(self, trainer: "Trainer", step: int) -> None:
+        self._ema().save_checkpoint(ckpt_layout.checkpoint_dir(trainer.log_dir, EMA_NAME), step,
                                       name=f"{EMA_NAME}_{step}_steps.pth")
 
-    def restore(self, trainer, step):
+    def restore(self, trainer: "Trainer", step: int) -> None:
         path = ckpt_layout.checkpoint_path(trainer.log_dir, EMA_NAME, step)
         if not os.path.isfile(path):
             raise CheckpointError(f"EMA generator checkpoint {path!r} is missing.")
-        self.netG_ema.restore_checkpoint(path)
+        self._ema().restore_checkpoint(path)

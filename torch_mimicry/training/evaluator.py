@@ -23,10 +23,20 @@ starts, not at the first evaluation.
 import json
 import os
 import time
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+import torch
+
+from torch_mimicry.nets.basemodel import BaseModel
+from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training.components import TrainerComponent
-from torch_mimicry.utils.io import atomic_json_dump
+from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.utils.io import StrPath, atomic_json_dump
+
+if TYPE_CHECKING:  # both import this module (the metrics package when it is first used)
+    from torch_mimicry.metrics.evaluation import _Job
+    from torch_mimicry.training.trainer import Trainer
 
 #: Metrics for which a higher score is better (the others: lower is better).
 HIGHER_IS_BETTER = ("inception_score",)
@@ -38,12 +48,12 @@ BEST_DIR = "best"
 BEST_FILE = "best.json"
 
 
-def best_dir(log_dir):
+def best_dir(log_dir: StrPath) -> str:
     """``log_dir/checkpoints/best``."""
     return os.path.join(os.fspath(log_dir), "checkpoints", BEST_DIR)
 
 
-def read_best(log_dir):
+def read_best(log_dir: StrPath) -> Optional[Dict[str, Any]]:
     """The contents of ``checkpoints/best/best.json`` (a dict), or None when there is none."""
     path = os.path.join(best_dir(log_dir), BEST_FILE)
     if not os.path.isfile(path):
@@ -67,7 +77,7 @@ class PeriodicEvaluator(TrainerComponent):
     name = "evaluator"
     mutable_hparams = ("every",)
 
-    def __init__(self, every, metric="fid", kwargs=None):
+    def __init__(self, every: int, metric: str = "fid", kwargs: Optional[Dict[str, Any]] = None) -> None:
         from torch_mimicry.metrics.evaluation import METRICS
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"eval_every must be a positive int (generator steps) or None; got {every!r}.")
@@ -78,19 +88,19 @@ class PeriodicEvaluator(TrainerComponent):
         self.every = every
         self.metric = metric
         self.kwargs = dict(kwargs or {})
-        self.job = None
-        self.best = None
-        self.history = []
+        self.job: Optional["_Job"] = None
+        self.best: Optional[Dict[str, Any]] = None  # {'step': int, 'score': float}
+        self.history: List[Dict[str, Any]] = []
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         shown = {k: (v if isinstance(v, (bool, int, float, str, type(None))) else type(v).__name__)
                  for k, v in self.kwargs.items()}
         return {"every": self.every, "metric": self.metric, "kwargs": shown}
 
-    def _job_kwargs(self, trainer):
+    def _job_kwargs(self, trainer: "Trainer") -> Dict[str, Any]:
         kwargs = dict(self.kwargs)
         kwargs.setdefault("verbose", False)
-        dataset = getattr(trainer.user_dataloader, "dataset", None)
+        dataset: Any = getattr(trainer.user_dataloader, "dataset", None)
         needs_real = self.metric in ("fid", "kid")
         if needs_real and kwargs.get("dataset") is None:
             if dataset is None:
@@ -98,7 +108,7 @@ class PeriodicEvaluator(TrainerComponent):
                                  "has no dataset.")
             kwargs["dataset"] = dataset
         try:
-            available = len(dataset) if dataset is not None and kwargs.get("dataset") is dataset else None
+            available = len(dataset) if kwargs.get("dataset") is dataset and dataset is not None else None
         except TypeError:
             available = None
         default = DEFAULT_EVAL_SAMPLES if available is None else min(DEFAULT_EVAL_SAMPLES, available)
@@ -110,7 +120,7 @@ class PeriodicEvaluator(TrainerComponent):
             kwargs.setdefault("num_samples", default)
         return kwargs
 
-    def setup(self, trainer):
+    def setup(self, trainer: "Trainer") -> None:
         from torch_mimicry.metrics.evaluation import _Job
         kwargs = self._job_kwargs(trainer)
         # Validates the arguments and finds (or downloads) the Inception weights: rank 0 first, so
@@ -132,19 +142,24 @@ class PeriodicEvaluator(TrainerComponent):
         if saved is not None and saved.get("metric") == self.metric:
             self.best = {"step": int(saved["step"]), "score": float(saved["score"])}
 
-    def _generator(self, trainer):
+    def _job_ready(self) -> "_Job":
+        if self.job is None:
+            raise RuntimeError("The evaluation job is made by PeriodicEvaluator.setup(trainer), which has not run yet.")
+        return self.job
+
+    def _generator(self, trainer: "Trainer") -> Tuple[BaseGenerator, str]:
         ema = getattr(trainer, "netG_ema", None)
         return (ema, "ema") if ema is not None else (trainer.netG, "raw")
 
-    def protocol(self, trainer):
+    def protocol(self, trainer: "Trainer") -> Dict[str, Any]:
         """The score's protocol record: the metric's protocol (plus ``generator: 'ema'`` when the
         EMA generator is scored), as :func:`torch_mimicry.metrics.evaluate` records it."""
-        protocol = self.job.protocol()
+        protocol = self._job_ready().protocol()
         if self._generator(trainer)[1] == "ema":
             protocol["generator"] = "ema"
         return protocol
 
-    def is_better(self, score):
+    def is_better(self, score: float) -> bool:
         """True when ``score`` beats the best so far (lower FID / KID, higher IS)."""
         if self.best is None:
             return True
@@ -152,14 +167,14 @@ class PeriodicEvaluator(TrainerComponent):
             return score > self.best["score"]
         return score < self.best["score"]
 
-    def after_iteration(self, trainer, log_data):
+    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
         step = trainer.global_step
         if step % self.every:
             return
         from torch_mimicry.metrics import records
         netG, which = self._generator(trainer)
         start = time.time()
-        score, std = self.job.score(netG, seed=0, device=trainer.device)
+        score, std = self._job_ready().score(netG, seed=0, device=trainer.device)
         score = float(score)
         seconds = time.time() - start
         self.history.append({"step": step, "score": score})
@@ -174,21 +189,24 @@ class PeriodicEvaluator(TrainerComponent):
         improved = self.is_better(score)
         print(f"INFO: {self.metric} of the {which} generator at step {step}: {score:.6g}"
               + (f" ± {std:.4g}" if std is not None else "") + f" ({seconds:.1f} s)"
-              + (" - best so far" if improved else f" (best {self.best['score']:.6g} at step {self.best['step']})"),
+              + (" - best so far" if improved or self.best is None
+                 else f" (best {self.best['score']:.6g} at step {self.best['step']})"),
               flush=True)
         if improved:
             self._save_best(trainer, step, score, protocol)
         self._update_best(score, step)
 
-    def _update_best(self, score, step):
+    def _update_best(self, score: float, step: int) -> None:
         if self.is_better(score):
             self.best = {"step": step, "score": score}
 
-    def _save_best(self, trainer, step, score, protocol):
+    def _save_best(self, trainer: "Trainer", step: int, score: float, protocol: Dict[str, Any]) -> None:
         folder = best_dir(trainer.log_dir)
-        nets = [("netD", trainer.netD, trainer.optD), ("netG", trainer.netG, trainer.optG)]
-        if getattr(trainer, "netG_ema", None) is not None:
-            nets.append(("netG_ema", trainer.netG_ema, None))
+        nets: List[Tuple[str, BaseModel, Optional[torch.optim.Optimizer]]] = [
+            ("netD", trainer.netD, trainer.optD), ("netG", trainer.netG, trainer.optG)]
+        ema = getattr(trainer, "netG_ema", None)
+        if ema is not None:
+            nets.append(("netG_ema", ema, None))
         for name, net, opt in nets:
             net.save_checkpoint(folder, step, opt, name=f"{name}_{step}_steps.pth")
         atomic_json_dump({"metric": self.metric, "step": step, "score": score,
@@ -200,10 +218,10 @@ class PeriodicEvaluator(TrainerComponent):
             if match and int(match.group(2)) != step:
                 os.remove(os.path.join(folder, fname))
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {"best": self.best, "history": self.history}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
         state = state or {}
         if self.best is None and state.get("best"):
             self.best = dict(state["best"])

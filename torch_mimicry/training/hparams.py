@@ -1,10 +1,17 @@
 """A training run's hyperparameters: what ``params.json`` records and which may change on resume."""
 import json
 import os
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Set
 
 import torch
+import torch.nn as nn
 
 from torch_mimicry.training import original_runs
+from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.utils.io import StrPath
+
+if TYPE_CHECKING:  # the Trainer imports this module
+    from torch_mimicry.training.trainer import Trainer
 
 PARAMS_FILE = "params.json"
 
@@ -22,7 +29,7 @@ _OPTIMIZER_KEYS = ("betas", "eps", "weight_decay", "momentum", "dampening", "nes
 _NETWORK_KEYS = ("nz", "ngf", "ndf", "bottom_width", "loss_type", "num_classes")
 
 
-def json_value(value):
+def json_value(value: Any) -> Any:
     """``value`` with tuples as lists, one-element tensors as numbers and other objects as strings."""
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
@@ -35,9 +42,9 @@ def json_value(value):
     return str(value)
 
 
-def flatten(params, prefix=""):
+def flatten(params: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
     """``{'optD': {'lr': 1}}`` -> ``{'optD.lr': 1}``."""
-    flat = {}
+    flat: Dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, dict):
             flat.update(flatten(value, f"{prefix}{key}."))
@@ -46,29 +53,29 @@ def flatten(params, prefix=""):
     return flat
 
 
-def optimizer_hparams(opt):
+def optimizer_hparams(opt: torch.optim.Optimizer) -> Dict[str, Any]:
     """Class, initial learning rate and the other settings of an optimizer's first group."""
     group = opt.param_groups[0]
-    hp = {"class": type(opt).__name__, "lr": group.get("initial_lr", group["lr"])}
+    hp: Dict[str, Any] = {"class": type(opt).__name__, "lr": group.get("initial_lr", group["lr"])}
     hp.update({k: json_value(group[k]) for k in _OPTIMIZER_KEYS if k in group})
     return hp
 
 
-def network_hparams(net):
+def network_hparams(net: nn.Module) -> Dict[str, Any]:
     """Class, parameter count and the width / loss attributes of a network."""
-    hp = {"class": type(net).__name__, "num_params": sum(p.numel() for p in net.parameters())}
+    hp: Dict[str, Any] = {"class": type(net).__name__, "num_params": sum(p.numel() for p in net.parameters())}
     hp.update({k: json_value(getattr(net, k)) for k in _NETWORK_KEYS if hasattr(net, k)})
     return hp
 
 
-def run_hyperparameters(trainer):
+def run_hyperparameters(trainer: "Trainer") -> Dict[str, Any]:
     """The hyperparameters of ``trainer``'s run, with each component's under its name."""
-    dataset = getattr(trainer.user_dataloader, "dataset", None)
+    dataset: Any = getattr(trainer.user_dataloader, "dataset", None)
     try:
         dataset_size = len(dataset) if dataset is not None else None
     except TypeError:
         dataset_size = None
-    params = {
+    params: Dict[str, Any] = {
         "num_steps": trainer.num_steps,
         "n_dis": trainer.n_dis,
         "lr_decay": trainer.lr_decay,
@@ -91,11 +98,11 @@ def run_hyperparameters(trainer):
         "compile": trainer.compile,
     }
     for component in trainer.components:
-        params[component.name] = component.hparams()
+        params[str(component.name)] = component.hparams()  # every component has a name (the Trainer checks)
     return params
 
 
-def mutable_keys(components):
+def mutable_keys(components: Iterable[TrainerComponent]) -> Set[str]:
     """Flattened keys (or key prefixes) that may change when a run resumes."""
     keys = set(MUTABLE_HPARAMS) | set(OPTIONAL_COMPONENTS)
     for component in components:
@@ -103,7 +110,8 @@ def mutable_keys(components):
     return keys
 
 
-def check_resume_consistency(path, params, components, log_dir):
+def check_resume_consistency(path: StrPath, params: Mapping[str, Any], components: Iterable[TrainerComponent],
+                             log_dir: StrPath) -> None:
     """Refuses to resume a run whose ``params.json`` at ``path`` differs from ``params``.
 
     Raises:

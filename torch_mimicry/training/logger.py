@@ -1,13 +1,19 @@
 """Logger: console lines, TensorBoard scalars and image grids (also saved as PNG files)."""
 import os
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 import torch
 import torchvision.utils as vutils
 
-from torch_mimicry.utils.io import atomic_torch_save, atomic_write
+from torch_mimicry.nets.gan.gan import BaseGenerator
+from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.utils.io import StrPath, atomic_torch_save, atomic_write
+
+if TYPE_CHECKING:  # imported on first use: importing it is slow
+    from torch.utils.tensorboard import SummaryWriter
 
 
-def _format_duration(seconds):
+def _format_duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
     hours, rem = divmod(seconds, 3600)
     minutes, secs = divmod(rem, 60)
@@ -36,7 +42,9 @@ class Logger:
     #: Images per grid of :meth:`vis_images` unless it is given ``num_images``.
     num_images = 64
 
-    def __init__(self, log_dir, num_steps, dataset_size, device=None, flush_secs=120, n_dis=1, **kwargs):
+    def __init__(self, log_dir: StrPath, num_steps: int, dataset_size: int,
+                 device: Union[str, torch.device, None] = None, flush_secs: int = 120, n_dis: int = 1,
+                 **kwargs: Any) -> None:
         self.log_dir = log_dir
         self.num_steps = num_steps
         self.dataset_size = max(1, dataset_size)
@@ -45,27 +53,28 @@ class Logger:
         self.device = device
         self.images_dir = os.path.join(log_dir, "images")
         self.data_dir = os.path.join(log_dir, "data")
-        self._writer = None
+        self._writer: Optional["SummaryWriter"] = None
 
     @property
-    def writer(self):
+    def writer(self) -> "SummaryWriter":
         """The TensorBoard SummaryWriter, created on first use (importing it is slow)."""
         if self._writer is None:
             from torch.utils.tensorboard import SummaryWriter
             self._writer = SummaryWriter(log_dir=self.data_dir, flush_secs=self.flush_secs)
         return self._writer
 
-    def epoch(self, global_step):
+    def epoch(self, global_step: int) -> int:
         """The 1-based epoch of ``global_step``: batches drawn so far over batches per epoch."""
         return (max(global_step - 1, 0) * self.n_dis) // self.dataset_size + 1
 
     @property
-    def num_epochs(self):
+    def num_epochs(self) -> int:
         """Epochs (passes over the dataloader) that ``num_steps`` generator steps span: an int, as
         0.1.16's attribute of that name."""
         return (self.num_steps * self.n_dis - 1) // self.dataset_size + 1
 
-    def print_log(self, global_step, log_data, time_taken, steps_left=None):
+    def print_log(self, global_step: int, log_data: MetricLog, time_taken: float,
+                  steps_left: Optional[int] = None) -> str:
         """Prints one block: epoch, step, every metric (sorted by name) and seconds per step.
 
         Returns the printed text.
@@ -81,9 +90,9 @@ class Logger:
         print(text, flush=True)
         return text
 
-    def write_summaries(self, log_data, global_step):
+    def write_summaries(self, log_data: MetricLog, global_step: int) -> None:
         """TensorBoard scalars (unrounded): metrics of one group on one chart, others on their own."""
-        groups = {}
+        groups: Dict[str, Dict[str, float]] = {}
         for name, value in log_data.scalars():
             group = log_data.get_group_name(name)
             if group is None:
@@ -93,7 +102,7 @@ class Logger:
         for group, values in groups.items():
             self.writer.add_scalars(group, values, global_step=global_step)
 
-    def fixed_noise(self, netG, num_images=None):
+    def fixed_noise(self, netG: BaseGenerator, num_images: Optional[int] = None) -> torch.Tensor:
         """The run's fixed noise ``[num_images, nz]``, made once and kept in ``images/``.
 
         It is drawn from its own seeded generator, so it does not disturb the training RNG. A
@@ -113,7 +122,8 @@ class Logger:
         return noise
 
     @torch.no_grad()
-    def vis_images(self, netG, global_step, num_images=64, fixed_netG=None):
+    def vis_images(self, netG: BaseGenerator, global_step: int, num_images: int = 64,
+                   fixed_netG: Optional[BaseGenerator] = None) -> None:
         """Saves grids of ``num_images`` random and fixed-noise samples (TensorBoard and PNG), in
         eval mode.
 
@@ -153,25 +163,25 @@ class Logger:
             self.writer.add_image(f"{tag.replace('_samples', '')}_vis", grid, global_step=global_step)
 
     @staticmethod
-    def _generate(netG, noise):
+    def _generate(netG: BaseGenerator, noise: torch.Tensor) -> torch.Tensor:
         num_classes = getattr(netG, "num_classes", 0)
         if num_classes and hasattr(netG, "generate_images_with_labels"):
             labels = torch.arange(noise.shape[0], device=noise.device) % num_classes
             return netG(noise, labels)
         return netG(noise)
 
-    def flush(self):
+    def flush(self) -> None:
         """Writes pending TensorBoard events to disk."""
         if self._writer is not None:
             self._writer.flush()
 
-    def close(self):
+    def close(self) -> None:
         """Flushes and closes the TensorBoard writer; the logger can be closed more than once (a later
         write opens a new writer)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
-    def close_writers(self):
+    def close_writers(self) -> None:
         """The name torch-mimicry 0.1.16 gave :meth:`close`."""
         self.close()

@@ -20,10 +20,15 @@ its scale halved: a normal event of float16 training, which does not stop traini
 ``MAX_CONSECUTIVE_SKIPS`` skipped steps in a row do.
 """
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, Optional, Set, Union
 
 import torch
 
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.metric_log import MetricLog
+
+if TYPE_CHECKING:  # the Trainer imports this module
+    from torch_mimicry.training.trainer import Trainer
 
 #: Accepted values of ``Trainer(amp=...)``.
 AMP_MODES = (False, True, "fp16", "bf16")
@@ -31,10 +36,10 @@ AMP_MODES = (False, True, "fp16", "bf16")
 #: Consecutive generator iterations with a skipped (overflowing) step after which training stops.
 MAX_CONSECUTIVE_SKIPS = 25
 
-_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+_DTYPES: Dict[Optional[str], torch.dtype] = {"fp16": torch.float16, "bf16": torch.bfloat16}
 
 
-def resolve_amp(amp, device):
+def resolve_amp(amp: Union[bool, str, None], device: Union[str, torch.device]) -> Optional[str]:
     """``None`` (float32), ``'fp16'`` or ``'bf16'`` for ``Trainer(amp=amp)`` on ``device``.
 
     Raises:
@@ -63,17 +68,18 @@ class TrainerGradScaler(torch.amp.GradScaler):
         before_unscale (callable): ``f(optimizer)``, or None.
     """
 
-    def __init__(self, device_type, before_unscale=None):
+    def __init__(self, device_type: str,
+                 before_unscale: Optional[Callable[[torch.optim.Optimizer], None]] = None) -> None:
         super().__init__(device_type)
         self.before_unscale = before_unscale
         self.used = False
 
-    def scale(self, outputs):
+    def scale(self, outputs: Any) -> Any:  # as GradScaler.scale: a tensor or an iterable of them
         """``outputs`` times the scale factor (and a note that the scaler is in use)."""
         self.used = True
         return super().scale(outputs)
 
-    def unscale_(self, optimizer):
+    def unscale_(self, optimizer: torch.optim.Optimizer) -> None:
         """Runs ``before_unscale(optimizer)``, then divides the optimizer's gradients by the scale."""
         if self.before_unscale is not None:
             self.before_unscale(optimizer)
@@ -91,30 +97,30 @@ class MixedPrecision(TrainerComponent):
     name = "precision"
     mutable_hparams = ("amp", "dtype")
 
-    def __init__(self, amp, device):
+    def __init__(self, amp: Union[bool, str], device: Union[str, torch.device]) -> None:
         self.amp = amp
         self.device = torch.device(device)
         self.mode = resolve_amp(amp, self.device)
-        self.scalers = {}
-        self._warned = set()
+        self.scalers: Dict[str, TrainerGradScaler] = {}
+        self._warned: Set[str] = set()
         self.skipped_in_a_row = 0
         self.skipped_total = 0
-        self._scale_before = {}
+        self._scale_before: Dict[str, float] = {}
         self._overflow = False
 
     @property
-    def enabled(self):
+    def enabled(self) -> bool:
         return self.mode is not None
 
     @property
-    def dtype(self):
+    def dtype(self) -> torch.dtype:
         return _DTYPES.get(self.mode, torch.float32)
 
-    def hparams(self):
+    def hparams(self) -> Dict[str, Any]:
         return {"amp": self.amp if isinstance(self.amp, (bool, str)) else str(self.amp),
                 "dtype": "float32" if self.mode is None else str(self.dtype).replace("torch.", "")}
 
-    def setup(self, trainer):
+    def setup(self, trainer: "Trainer") -> None:
         if self.mode != "fp16":
             return
         distributed = getattr(trainer, "distributed", None)
@@ -122,7 +128,7 @@ class MixedPrecision(TrainerComponent):
         for phase in ("D", "G"):
             self.scalers[phase] = TrainerGradScaler(self.device.type, before_unscale=before_unscale)
 
-    def step_context(self, trainer, phase, real_batch):
+    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
         if self.mode is None:
             return super().step_context(trainer, phase, real_batch)
         if phase in self.scalers:
@@ -130,10 +136,10 @@ class MixedPrecision(TrainerComponent):
             self.scalers[phase].used = False
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
-    def train_step_kwargs(self, trainer, phase):
+    def train_step_kwargs(self, trainer: "Trainer", phase: str) -> Dict[str, Any]:
         return {"scaler": self.scalers[phase]} if phase in self.scalers else {}
 
-    def after_step(self, trainer, phase, log_data):
+    def after_step(self, trainer: "Trainer", phase: str, log_data: MetricLog) -> None:
         if phase not in self.scalers:
             return
         if self.scalers[phase].get_scale() < self._scale_before[phase]:
@@ -145,12 +151,12 @@ class MixedPrecision(TrainerComponent):
                           "given: its float16 gradients are not scaled and may underflow. Use "
                           "BaseModel.backward_and_step(loss, optimizer, scaler) in train_step, or amp='bf16'.")
 
-    def tolerates_non_finite(self):
+    def tolerates_non_finite(self) -> bool:
         """True when a scaler skipped an overflowing step in the current iteration: a non-finite
         float16 loss then is an expected event, not a reason to stop."""
         return self._overflow
 
-    def end_iteration(self):
+    def end_iteration(self) -> None:
         """Counts overflowing iterations; call once per generator iteration.
 
         Raises:
@@ -168,11 +174,11 @@ class MixedPrecision(TrainerComponent):
                 f"{min(s.get_scale() for s in self.scalers.values()):.3g}): training stopped. Lower the learning "
                 "rates, use amp='bf16', or train in float32.")
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         return {"scalers": {phase: scaler.state_dict() for phase, scaler in self.scalers.items()},
                 "skipped_total": self.skipped_total}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
         for phase, scaler_state in (state or {}).get("scalers", {}).items():
             if phase in self.scalers and scaler_state:
                 self.scalers[phase].load_state_dict(scaler_state)

@@ -1,14 +1,16 @@
 """Saving and restoring the random number generators that training draws from (torch, CUDA,
 numpy, Python), as tensors and plain data that a ``weights_only`` checkpoint load accepts."""
 import random
+from typing import Any, Dict, Mapping, Tuple, cast
 
 import numpy as np
 import torch
 
 
-def get_rng_state():
+def get_rng_state() -> Dict[str, Any]:
     """The state of torch's CPU generator, the initialised CUDA generators, numpy and ``random``."""
-    np_state = np.random.get_state()
+    # the legacy tuple form (get_state's default), which the stubs do not tell from the dict form
+    np_state = cast(Tuple[str, np.ndarray, int, int, float], np.random.get_state())
     py_state = random.getstate()
     return {
         "torch": torch.get_rng_state(),
@@ -19,7 +21,7 @@ def get_rng_state():
     }
 
 
-def set_rng_state(state):
+def set_rng_state(state: Mapping[str, Any]) -> None:
     """Restores a state returned by :func:`get_rng_state`."""
     torch.set_rng_state(state["torch"])
     if state.get("cuda") and torch.cuda.is_available():
@@ -32,7 +34,7 @@ def set_rng_state(state):
     random.setstate((version, tuple(internal), gauss))
 
 
-def seed_everything(seed):
+def seed_everything(seed: int) -> None:
     """Seeds torch (CPU and CUDA), numpy and ``random`` with ``seed``."""
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)

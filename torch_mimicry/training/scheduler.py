@@ -1,4 +1,9 @@
 """Learning-rate schedules stepped by the Trainer once per generator step."""
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from torch_mimicry.training.metric_log import MetricLog
 
 LR_DECAY_POLICIES = (None, "None", "linear")
 
@@ -27,7 +32,8 @@ class LRScheduler:
         UnknownLRDecayError: (a ValueError and a NotImplementedError) for another ``lr_decay``.
     """
 
-    def __init__(self, lr_decay, optD, optG, num_steps, start_step=0, **kwargs):
+    def __init__(self, lr_decay: Optional[str], optD: torch.optim.Optimizer, optG: torch.optim.Optimizer,
+                 num_steps: int, start_step: int = 0, **kwargs: Any) -> None:
         if lr_decay == "None":
             lr_decay = None
         if lr_decay not in LR_DECAY_POLICIES:
@@ -39,7 +45,7 @@ class LRScheduler:
         self.optG = optG
         self.num_steps = num_steps
         self.start_step = start_step
-        self.base_lrs = {"D": [g.get("initial_lr", g["lr"]) for g in optD.param_groups],
+        self.base_lrs: Dict[str, List[float]] = {"D": [g.get("initial_lr", g["lr"]) for g in optD.param_groups],
                          "G": [g.get("initial_lr", g["lr"]) for g in optG.param_groups]}
         for opt in (optD, optG):
             for group in opt.param_groups:
@@ -47,7 +53,8 @@ class LRScheduler:
         self.lr_D = self.base_lrs["D"][0]
         self.lr_G = self.base_lrs["G"][0]
 
-    def linear_decay(self, optimizer, global_step, lr_value_range, lr_step_range):
+    def linear_decay(self, optimizer: torch.optim.Optimizer, global_step: int, lr_value_range: Tuple[float, float],
+                     lr_step_range: Tuple[int, int]) -> float:
         """Sets the first parameter group's rate of ``optimizer`` on a line and returns it.
 
         The rate is ``v1`` up to step ``s1``, ``v2`` from step ``s2`` on, and linear in between,
@@ -63,13 +70,13 @@ class LRScheduler:
         optimizer.param_groups[0]["lr"] = lr
         return lr
 
-    def factor(self, global_step):
+    def factor(self, global_step: int) -> float:
         """The multiplier of the initial learning rates at ``global_step`` (1 down to 0)."""
         if self.lr_decay is None or global_step < self.start_step:
             return 1.0
         return max(0.0, 1.0 - (global_step - self.start_step) / (self.num_steps - self.start_step))
 
-    def step(self, log_data, global_step):
+    def step(self, log_data: MetricLog, global_step: int) -> MetricLog:
         """Sets the rates for ``global_step`` and logs ``lr_D`` and ``lr_G`` (group ``'lr'``)."""
         factor = self.factor(global_step)
         for key, opt in (("D", self.optD), ("G", self.optG)):

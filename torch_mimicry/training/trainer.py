@@ -14,18 +14,24 @@ import signal
 import threading
 import time
 import warnings
+from types import FrameType
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sized, Tuple, Union, cast
 
 import torch
+import torch.nn as nn
 
+from torch_mimicry.augment import Augmentation
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
+from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
 from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training import checks, hparams
 from torch_mimicry.training.augmentation import DiscriminatorAugmentation
+from torch_mimicry.training.components import TrainerComponent
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
 from torch_mimicry.training.ema import EMAGenerator, check_ema_args
 from torch_mimicry.training.evaluator import PeriodicEvaluator
-from torch_mimicry.training.lecam import make_lecam
+from torch_mimicry.training.lecam import LeCam, make_lecam
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.memory_format import default_channels_last
 from torch_mimicry.training.metric_log import MetricLog
@@ -33,7 +39,13 @@ from torch_mimicry.training.precision import MixedPrecision, resolve_amp
 from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
-from torch_mimicry.utils.io import SaveError, atomic_json_dump, atomic_torch_save, ensure_dir
+from torch_mimicry.utils.io import SaveError, StrPath, atomic_json_dump, atomic_torch_save, ensure_dir
+
+#: ``(images [N, C, H, W], labels)`` as a ``train_step`` receives it.
+_Batch = Tuple[torch.Tensor, Any]
+#: A trainer checkpoint's state (``trainer_<step>_steps.pth``).
+_State = Dict[str, Any]
+
 
 class _frozen:
     """Context manager that turns off ``requires_grad`` of a module's trainable parameters.
@@ -43,32 +55,32 @@ class _frozen:
     discriminator's input only, not its weights (which the next discriminator step zeroes).
     """
 
-    def __init__(self, module):
+    def __init__(self, module: nn.Module) -> None:
         self.params = [p for p in module.parameters() if p.requires_grad]
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         for p in self.params:
             p.requires_grad_(False)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         for p in self.params:
             p.requires_grad_(True)
 
 
-def _check_positive_int(name, value, allow_none=False):
+def _check_positive_int(name: str, value: object, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
-def _check_interval(name, value):
+def _check_interval(name: str, value: object) -> None:
     """A positive integer, or ``float('inf')`` for "never" (as in torch-mimicry 0.1.16)."""
     if value != float("inf"):
         _check_positive_int(name, value)
 
 
-def _accepts_keyword(fn, name):
+def _accepts_keyword(fn: Callable[..., Any], name: str) -> bool:
     """True when calling ``fn`` with keyword ``name`` is allowed (named or ``**kwargs``)."""
     try:
         params = inspect.signature(fn).parameters.values()
@@ -77,7 +89,7 @@ def _accepts_keyword(fn, name):
     return any(p.kind is p.VAR_KEYWORD or p.name == name for p in params)
 
 
-def _compile_networks(nets, options):
+def _compile_networks(nets: Iterable[nn.Module], options: Dict[str, Any]) -> bool:
     """``module.compile(**options)`` (``torch.compile`` in place) for each network; False with a
     warning where this Python / platform cannot compile."""
     try:
@@ -105,7 +117,8 @@ class Trainer:
     stopped (optimizer, learning-rate schedule, RNG, data position and every component's state).
 
     Args:
-        netD, netG (BaseModel): discriminator and generator with ``train_step`` methods.
+        netD, netG (BaseDiscriminator, BaseGenerator): discriminator and generator (with ``train_step``
+            methods; a family of your own subclasses these, as in the tutorial).
         optD, optG (Optimizer): their optimizers.
         dataloader (DataLoader): yields ``(images [N, 3, H, W] in [-1, 1], labels [N])``; under
             distributed training it is sharded across the ranks and ``N`` is per process.
@@ -165,11 +178,21 @@ class Trainer:
     learning-rate schedule and ``logger`` the Logger.
     """
 
-    def __init__(self, netD, netG, optD, optG, dataloader, num_steps, log_dir="./log", n_dis=1, lr_decay=None,
-                 device=None, netG_ckpt_file=None, netD_ckpt_file=None, print_steps=1, vis_steps=500,
-                 log_steps=50, save_steps=5000, flush_secs=30, amp=False, seed=None, keep_last=None,
-                 channels_last=None, ema_decay=None, ema_start=0, eval_every=None, eval_metric="fid", eval_kwargs=None,
-                 compile=False, sync_bn=False, augment=None, lecam=None, progress="log", components=None):  # up to amp: 0.1.16's positional order
+    def __init__(self, netD: BaseDiscriminator, netG: BaseGenerator, optD: torch.optim.Optimizer,
+                 optG: torch.optim.Optimizer, dataloader: Iterable[Any], num_steps: int, log_dir: StrPath = "./log",
+                 n_dis: int = 1, lr_decay: Optional[str] = None, device: Union[str, torch.device, None] = None,
+                 netG_ckpt_file: Optional[StrPath] = None, netD_ckpt_file: Optional[StrPath] = None,
+                 print_steps: Union[int, float] = 1, vis_steps: Union[int, float] = 500,
+                 log_steps: Union[int, float] = 50, save_steps: Union[int, float] = 5000,
+                 flush_secs: int = 30, amp: Union[bool, str] = False, seed: Optional[int] = None,
+                 keep_last: Optional[int] = None, channels_last: Optional[bool] = None,
+                 ema_decay: Optional[float] = None, ema_start: int = 0, eval_every: Optional[int] = None,
+                 eval_metric: str = "fid",
+                 eval_kwargs: Optional[Dict[str, Any]] = None, compile: Union[bool, Dict[str, Any]] = False,
+                 sync_bn: bool = False, augment: Union[str, Augmentation, None] = None,
+                 lecam: Union[float, LeCam, None] = None, progress: str = "log",
+                 components: Optional[Iterable[TrainerComponent]] = None,
+                 ) -> None:  # up to amp: 0.1.16's positional order
         for name, net in (("netD", netD), ("netG", netG)):
             if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
                 raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
@@ -197,7 +220,7 @@ class Trainer:
                 raise TypeError(f"components must be TrainerComponent objects with a name; got "
                                 f"{type(component).__name__}.")
         try:
-            num_batches = len(dataloader)
+            num_batches: Optional[int] = len(cast(Sized, dataloader))  # an iterable may have no length
         except TypeError:
             num_batches = None
         if num_batches == 0:
@@ -234,7 +257,7 @@ class Trainer:
         self.user_dataloader = dataloader
         self.dataloader = (shard_dataloader(dataloader, self.rank, self.world_size, seed=seed or 0)
                            if self.distributed.active else dataloader)
-        self.num_batches = len(self.dataloader) if num_batches is not None else None
+        self.num_batches = len(cast(Sized, self.dataloader)) if num_batches is not None else None
 
         self.channels_last = (default_channels_last(self.device, netD, netG) if channels_last is None
                               else bool(channels_last))
@@ -249,13 +272,14 @@ class Trainer:
         self.augmentation = DiscriminatorAugmentation(augment) if augment is not None else None
         self.lecam = make_lecam(lecam)
         self.progress = ProgressDisplay(progress)
-        self.components = [c for c in (self.distributed, self.precision, self.ema, self.evaluator, self.augmentation,
-                                       self.lecam, self.progress) if c is not None]
+        builtin: Tuple[Optional[TrainerComponent], ...] = (self.distributed, self.precision, self.ema, self.evaluator,
+                                                             self.augmentation, self.lecam, self.progress)
+        self.components: List[TrainerComponent] = [c for c in builtin if c is not None]
         self.components += extra
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):
             raise ValueError(f"Component names must be unique; got {names}.")
-        self.netG_ema = None
+        self.netG_ema: Optional[BaseGenerator] = None  # set by the EMA component
 
         self.params = self._hyperparameters()
         self._check_resume_consistency()
@@ -270,26 +294,26 @@ class Trainer:
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
         self.global_step = 0
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
-        self._stop_signal = None
+        self._stop_signal: Optional[int] = None
         self._setup_done = False
         self._first_batch_checked = False  # contract checks (training/checks.py)
 
     # ----------------------------------------------------------------------------------
     # Hyperparameters
-    def _model_device(self):
+    def _model_device(self) -> torch.device:
         for p in self.netG.parameters():
             if p.device.type != "cpu":
                 return p.device
             break
         return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
 
-    def _hyperparameters(self):
+    def _hyperparameters(self) -> Dict[str, Any]:
         return hparams.run_hyperparameters(self)
 
-    def _params_path(self):
+    def _params_path(self) -> str:
         return os.path.join(self.log_dir, hparams.PARAMS_FILE)
 
-    def _check_resume_consistency(self):
+    def _check_resume_consistency(self) -> None:
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
         if not ckpt_layout.candidate_steps(self.log_dir)[0]:
             return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
@@ -297,10 +321,10 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------
     # Checkpoints
-    def _extra_checkpoint_names(self):
+    def _extra_checkpoint_names(self) -> Tuple[str, ...]:
         return tuple(name for c in self.components for name in c.checkpoint_names())
 
-    def _trainer_state(self, rank_states):
+    def _trainer_state(self, rank_states: List[Dict[str, Any]]) -> _State:
         return {
             "global_step": self.global_step,
             "rng": rank_states[0]["rng"],
@@ -309,7 +333,7 @@ class Trainer:
             "components": {c.name: c.state_dict() for c in self.components},
         }
 
-    def save_checkpoints(self):
+    def save_checkpoints(self) -> None:
         """Writes netD, netG, the components' files and the trainer state of the current global
         step (rank 0 only; every rank must call it), then prunes old ones."""
         step = self.global_step
@@ -335,7 +359,8 @@ class Trainer:
                     ckpt_layout.remove_step(self.log_dir, old, extra)
         self.distributed.barrier()
 
-    def _restore_from(self, netD_file, netG_file, trainer_file):
+    def _restore_from(self, netD_file: StrPath, netG_file: StrPath,
+                      trainer_file: Optional[str]) -> Tuple[int, Optional[_State]]:
         """Loads all three files first, then applies them; raises CheckpointError if any is unreadable."""
         d = load_checkpoint_file(netD_file)
         g = load_checkpoint_file(netG_file)
@@ -358,8 +383,8 @@ class Trainer:
                 component.restore(self, step)
         return step, t
 
-    def _resume_from_files(self):
-        step, state = self._restore_from(self.netD_ckpt_file, self.netG_ckpt_file, None)
+    def _resume_from_files(self, netD_file: StrPath, netG_file: StrPath) -> Tuple[int, Optional[_State]]:
+        step, state = self._restore_from(netD_file, netG_file, None)
         trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
         if os.path.isfile(trainer_file):
             state = torch.load(trainer_file, map_location="cpu", weights_only=True)
@@ -367,18 +392,18 @@ class Trainer:
                 component.restore(self, step)
         return step, state
 
-    def _resume_latest(self, only_step=None):
+    def _resume_latest(self, only_step: Optional[int] = None) -> Tuple[int, Optional[_State]]:
         """Restores the latest complete checkpoint (or ``only_step``); ``(step, state)`` or ``(0, None)``."""
         extra = self._extra_checkpoint_names()
         steps, with_state = ckpt_layout.candidate_steps(self.log_dir, extra)
         if only_step is not None:
             steps = [only_step]
-        failures = []
+        failures: List[str] = []
         for step in steps:
-            files = [ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG")]
+            netD_file, netG_file = (ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG"))
             trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step) if with_state else None
             try:
-                _, state = self._restore_from(*files, trainer_file)
+                _, state = self._restore_from(netD_file, netG_file, trainer_file)
             except CheckpointError as e:
                 if only_step is not None:
                     raise
@@ -395,11 +420,11 @@ class Trainer:
                                   + "; ".join(failures) + "). Move the checkpoints folder away to start afresh.")
         return 0, None
 
-    def _resume(self):
+    def _resume(self) -> Optional[_State]:
         """Restores the checkpoint to continue from, if any (every rank the step rank 0 chose);
         returns the trainer state or None."""
-        if self.netG_ckpt_file is not None:
-            self.global_step, state = self._resume_from_files()
+        if self.netG_ckpt_file is not None and self.netD_ckpt_file is not None:  # both or neither
+            self.global_step, state = self._resume_from_files(self.netD_ckpt_file, self.netG_ckpt_file)
             return state
         if self.distributed.active:
             chosen = self._resume_latest()[0] if self.is_main_process else None
@@ -414,11 +439,11 @@ class Trainer:
         self.global_step, state = self._resume_latest()
         return state
 
-    def _load_trainer_state(self, step):
+    def _load_trainer_state(self, step: int) -> Optional[_State]:
         path = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
         return torch.load(path, map_location="cpu", weights_only=True) if os.path.isfile(path) else None
 
-    def _apply_trainer_state(self, state):
+    def _apply_trainer_state(self, state: _State) -> None:
         """Data position, RNG state and component states of a resumed run, for this rank."""
         ranks = state.get("ranks") or [{"rng": state.get("rng"), "epoch_rng": state.get("epoch_rng")}]
         mine = ranks[self.rank] if self.rank < len(ranks) else None
@@ -434,7 +459,7 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------
     # Data
-    def _to_device(self, batch):
+    def _to_device(self, batch: Any) -> _Batch:
         if isinstance(batch, torch.Tensor):
             batch = (batch, torch.zeros(batch.shape[0], dtype=torch.long))
         if not isinstance(batch, (tuple, list)) or len(batch) < 2 or not isinstance(batch[0], torch.Tensor):
@@ -450,12 +475,12 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------
     # Training
-    def _install_signal_handlers(self):
+    def _install_signal_handlers(self) -> Dict[signal.Signals, Any]:
         if threading.current_thread() is not threading.main_thread():
             return {}
-        previous = {}
+        previous: Dict[signal.Signals, Any] = {}
 
-        def request_stop(signum, frame):
+        def request_stop(signum: int, frame: Optional[FrameType]) -> None:
             if self._stop_signal is not None and signum == signal.SIGINT:
                 raise KeyboardInterrupt  # a second Ctrl-C stops at once
             self._stop_signal = signum
@@ -467,11 +492,11 @@ class Trainer:
         return previous
 
     @staticmethod
-    def _restore_signal_handlers(previous):
+    def _restore_signal_handlers(previous: Dict[signal.Signals, Any]) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
-    def _check_finite(self, log_data, phase):
+    def _check_finite(self, log_data: MetricLog, phase: str) -> None:
         bad = log_data.non_finite()
         if bad and self.precision.tolerates_non_finite():
             bad = []  # a float16 overflow: the scaler skipped the step and lowered its scale
@@ -485,23 +510,24 @@ class Trainer:
                 f"stopped and no checkpoint was written for it (latest checkpoint in {self.log_dir!r}: {where}). "
                 "Lower the learning rates, check the data range ([-1, 1]) or the loss.")
 
-    def _step(self, phase, real_batch, log_data):
+    def _step(self, phase: str, real_batch: _Batch, log_data: MetricLog) -> MetricLog:
         """One ``train_step`` of netD (``phase='D'``) or netG (``'G'``) inside the components' contexts."""
         net, other = (self.netD, {"netG": self.netG, "optD": self.optD}) if phase == "D" else \
             (self.netG, {"netD": self.netD, "optG": self.optG})
-        kwargs = {}
+        kwargs: Dict[str, Any] = {}
         with contextlib.ExitStack() as stack:
             for component in self.components:
                 stack.enter_context(component.step_context(self, phase, real_batch))
                 kwargs.update(component.train_step_kwargs(self, phase))
-            kwargs = {k: v for k, v in kwargs.items() if _accepts_keyword(net.train_step, k)}
-            log_data = net.train_step(real_batch, log_data=log_data, device=self.device,
-                                      global_step=self.global_step, **other, **kwargs)
+            train_step = cast(Callable[..., MetricLog], net.train_step)  # each family has its own signature
+            kwargs = {k: v for k, v in kwargs.items() if _accepts_keyword(train_step, k)}
+            log_data = train_step(real_batch, log_data=log_data, device=self.device, global_step=self.global_step,
+                                  **other, **kwargs)
         for component in self.components:
             component.after_step(self, phase, log_data)
         return log_data
 
-    def _train_iteration(self, log_data):
+    def _train_iteration(self, log_data: MetricLog) -> MetricLog:
         """n_dis discriminator steps, each on a fresh batch, then one generator step on the last batch."""
         with _frozen(self.netG):
             for _ in range(self.n_dis):
@@ -518,10 +544,10 @@ class Trainer:
         self.precision.end_iteration()
         return log_data
 
-    def _write_params(self):
+    def _write_params(self) -> None:
         atomic_json_dump(hparams.json_value(self.params), self._params_path())
 
-    def _setup(self):
+    def _setup(self) -> None:
         """Sets the components up (once) and compiles the networks when asked."""
         if self._setup_done:
             return
@@ -531,7 +557,7 @@ class Trainer:
             _compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
         self._setup_done = True
 
-    def _start(self):
+    def _start(self) -> bool:
         """Resumes or seeds the run; returns False when there is nothing left to train."""
         state = self._resume()
         if state is None and self.global_step == 0 and (self.seed is not None or self.distributed.active):
@@ -552,7 +578,7 @@ class Trainer:
             print(f"INFO: Resuming from step {self.global_step}.", flush=True)
         return True
 
-    def _log(self, log_data, interval):
+    def _log(self, log_data: MetricLog, interval: Tuple[float, int]) -> None:
         """Console, TensorBoard and image grids of the finished step (rank 0)."""
         step = self.global_step
         if not self.is_main_process:
@@ -565,7 +591,7 @@ class Trainer:
         if step % self.vis_steps == 0:
             self.logger.vis_images(self.netG, step, fixed_netG=self.netG_ema)
 
-    def train(self):
+    def train(self) -> int:
         """Runs (or resumes) training until ``num_steps`` generator steps; returns the final global step."""
         if self.is_main_process:
             ensure_dir(self.log_dir, what="log folder")
@@ -583,7 +609,7 @@ class Trainer:
             self.logger.close()
         return self.global_step
 
-    def _run(self):
+    def _run(self) -> None:
         previous_handlers = self._install_signal_handlers()
         last_saved = self.global_step
         interval_start, interval_steps = time.time(), 0

@@ -7,11 +7,13 @@ a token: get the archives from image-net.org; :func:`prepare_train_folder` and
 """
 import os
 import shutil
+from typing import Any, Dict, List, NoReturn, Sequence, Tuple
 
 import torch
 from torchvision.datasets import ImageFolder
 
 from torch_mimicry.datasets.imagenet.imagenet_utils import verify_str_arg
+from torch_mimicry.utils.io import StrPath
 
 __all__ = ["ImageNet", "parse_devkit", "parse_meta", "parse_val_groundtruth", "prepare_train_folder",
            "prepare_val_folder"]
@@ -31,7 +33,11 @@ class ImageNet(ImageFolder):
         FileNotFoundError: no ``<root>/<split>`` folder.
     """
 
-    def __init__(self, root, token="", split="train", download=False, **kwargs):
+    classes: List[Any]  # WordNet ids, or the tuple of class names of each
+    class_to_idx: Dict[str, int]
+
+    def __init__(self, root: StrPath, token: str = "", split: str = "train", download: bool = False,
+                 **kwargs: Any) -> None:
         self.root = root = os.path.expanduser(root)
         self.split = verify_str_arg(split, "split", ("train", "val"))
         if download:
@@ -49,34 +55,35 @@ class ImageNet(ImageFolder):
             self.classes = [wnid_to_classes.get(w, (w,)) for w in self.wnids]
             self.class_to_idx = {name: idx for idx, names in enumerate(self.classes) for name in names}
 
-    def download(self):
+    def download(self) -> NoReturn:
         """Raises: ImageNet is not downloadable with a token any more (0.1.16 downloaded it)."""
         raise RuntimeError("ImageNet cannot be downloaded automatically: get ILSVRC2012_img_train.tar, "
                            "ILSVRC2012_img_val.tar and ILSVRC2012_devkit_t12.tar.gz from https://image-net.org and "
                            "extract them (see prepare_train_folder and prepare_val_folder).")
 
     @property
-    def meta_file(self):
+    def meta_file(self) -> str:
         """``<root>/meta.bin``: ``(wnid_to_classes, val_wnids)`` as 0.1.16 saved it."""
         return os.path.join(self.root, META_FILE)
 
-    def _load_meta_file(self):
+    def _load_meta_file(self) -> Dict[str, Tuple[str, ...]]:
         if not os.path.isfile(self.meta_file):
             return {}
         meta = torch.load(self.meta_file, weights_only=True)
         return meta[0] if isinstance(meta, (tuple, list)) and meta and isinstance(meta[0], dict) else {}
 
     @property
-    def split_folder(self):
+    def split_folder(self) -> str:
         """``<root>/<split>``."""
         return os.path.join(self.root, self.split)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """``'Split: <split>'`` for the dataset's ``repr``."""
         return f"Split: {self.split}"
 
 
-def parse_meta(devkit_root, path="data", filename="meta.mat"):
+def parse_meta(devkit_root: StrPath, path: str = "data",
+               filename: str = "meta.mat") -> Tuple[Dict[int, str], Dict[str, Tuple[str, ...]]]:
     """``(idx_to_wnid, wnid_to_classes)`` from the devkit's ``meta.mat`` (the 1000 leaf classes)."""
     import scipy.io
     meta = scipy.io.loadmat(os.path.join(devkit_root, path, filename), squeeze_me=True)["synsets"]
@@ -86,20 +93,21 @@ def parse_meta(devkit_root, path="data", filename="meta.mat"):
     return idx_to_wnid, wnid_to_classes
 
 
-def parse_val_groundtruth(devkit_root, path="data", filename="ILSVRC2012_validation_ground_truth.txt"):
+def parse_val_groundtruth(devkit_root: StrPath, path: str = "data",
+                          filename: str = "ILSVRC2012_validation_ground_truth.txt") -> List[int]:
     """The validation images' class indices (1-based ILSVRC ids), in file order."""
     with open(os.path.join(devkit_root, path, filename)) as f:
         return [int(line) for line in f if line.strip()]
 
 
-def parse_devkit(root):
+def parse_devkit(root: StrPath) -> Tuple[Dict[str, Tuple[str, ...]], List[str]]:
     """``(wnid_to_classes, val_wnids)`` from an extracted devkit folder ``root``."""
     idx_to_wnid, wnid_to_classes = parse_meta(root)
     val_wnids = [idx_to_wnid[idx] for idx in parse_val_groundtruth(root)]
     return wnid_to_classes, val_wnids
 
 
-def prepare_train_folder(folder):
+def prepare_train_folder(folder: StrPath) -> None:
     """Extracts every per-class ``<wnid>.tar`` in ``folder`` into ``folder/<wnid>/`` and removes the archive."""
     import tarfile
     for name in sorted(os.listdir(folder)):
@@ -112,7 +120,7 @@ def prepare_train_folder(folder):
             os.remove(archive)
 
 
-def prepare_val_folder(folder, wnids):
+def prepare_val_folder(folder: StrPath, wnids: Sequence[str]) -> None:
     """Moves the validation images of ``folder`` (sorted by name) into ``folder/<wnid>/`` folders,
     ``wnids[i]`` being the class of the i-th image."""
     images = sorted(f for f in os.listdir(folder) if os.path.isfile(os.path.join(folder, f)))
