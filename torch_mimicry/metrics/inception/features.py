@@ -22,7 +22,9 @@ ImageBatches = Union[torch.Tensor, np.ndarray, "Iterable[Union[torch.Tensor, np.
 class ProgressBar(Protocol):
     """What ``progress=`` needs: ``update(n)``, told the number of images done."""
 
-    def update(self, n: int) -> Any: ...
+    def update(self, n: int) -> Any:
+        """Called after each batch with ``n``, the number of images in it."""
+        ...
 
 
 def images_to_uint8(images: Union[torch.Tensor, np.ndarray]) -> torch.Tensor:
