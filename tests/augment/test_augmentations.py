@@ -102,6 +102,8 @@ def test_unknown_policy_and_bad_probability_are_refused():
     with pytest.raises(ValueError, match="Unknown augmentation"):
         make_augmentation("mixup")
     assert isinstance(make_augmentation("ADA"), ADA)
+    assert isinstance(make_augmentation("PA-GAN"), ProgressiveAugmentation)
+    assert isinstance(make_augmentation("Diff_Augment"), DiffAugment)
 
 
 # ---------------------------------------------------------------------------------------------

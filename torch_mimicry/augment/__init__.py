@@ -27,12 +27,15 @@ AUGMENTATIONS: Dict[str, Type[Augmentation]] = {"diffaugment": DiffAugment, "ada
 
 
 def make_augmentation(augment: Union[str, Augmentation]) -> Augmentation:
-    """An augmentation from a name in ``AUGMENTATIONS`` (default settings) or an ``Augmentation``
-    object (returned as is)."""
+    """An augmentation from a name in ``AUGMENTATIONS`` (default settings; case, ``-`` and ``_``
+    do not matter: ``'PA-GAN'``, ``'DiffAugment'``) or an ``Augmentation`` object (returned as is)."""
     if isinstance(augment, Augmentation):
         return augment
-    if isinstance(augment, str) and augment.lower() in AUGMENTATIONS:
-        return AUGMENTATIONS[augment.lower()]()
+    if isinstance(augment, str):
+        key = augment.lower().replace("-", "").replace("_", "").replace(" ", "")  # 'PA-GAN', 'Diff_Augment'
+        key = {"diffaug": "diffaugment"}.get(key, key)
+        if key in AUGMENTATIONS:
+            return AUGMENTATIONS[key]()
     raise ValueError(f"Unknown augmentation {augment!r}: expected one of {', '.join(AUGMENTATIONS)} or an "
                      "object of torch_mimicry.augment (e.g. DiffAugment(policy='translation,cutout')).")
 
