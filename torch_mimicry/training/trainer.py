@@ -5,16 +5,15 @@ and checkpoints. Everything else is a component with one job and its own state
 (:mod:`torch_mimicry.training.components`): distributed data parallel
 (:mod:`~torch_mimicry.training.distributed`), mixed precision
 (:mod:`~torch_mimicry.training.precision`), the EMA generator (:mod:`~torch_mimicry.training.ema`)
-and evaluation during training (:mod:`~torch_mimicry.training.evaluator`).
+and evaluation during training (:mod:`~torch_mimicry.training.evaluator`). Stopping on Ctrl-C is
+in :mod:`~torch_mimicry.training.interrupt`, ``compile=`` in
+:mod:`~torch_mimicry.training.compilation`.
 """
 import contextlib
 import inspect
 import os
-import signal
-import threading
 import time
 import warnings
-from types import FrameType
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sized, Tuple, Union, cast
 
 import torch
@@ -26,11 +25,13 @@ from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
 from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training import checks, hparams
 from torch_mimicry.training.augmentation import DiscriminatorAugmentation
+from torch_mimicry.training.compilation import compile_networks
 from torch_mimicry.training.components import TrainerComponent
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
 from torch_mimicry.training.ema import EMAGenerator, check_ema_args
 from torch_mimicry.training.evaluator import PeriodicEvaluator
+from torch_mimicry.training.interrupt import StopOnSignal
 from torch_mimicry.training.lecam import LeCam, make_lecam
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.memory_format import default_channels_last
@@ -87,24 +88,6 @@ def _accepts_keyword(fn: Callable[..., Any], name: str) -> bool:
     except (TypeError, ValueError):
         return True
     return any(p.kind is p.VAR_KEYWORD or p.name == name for p in params)
-
-
-def _compile_networks(nets: Iterable[nn.Module], options: Dict[str, Any]) -> bool:
-    """``module.compile(**options)`` (``torch.compile`` in place) for each network; False with a
-    warning where this Python / platform cannot compile."""
-    try:
-        import torch._dynamo as dynamo
-        supported = dynamo.is_dynamo_supported()
-    except Exception:  # noqa: BLE001  (no dynamo at all)
-        supported = False
-    if not supported or not hasattr(torch.nn.Module, "compile"):
-        warnings.warn("compile=True: torch.compile is not supported with this Python or PyTorch build; training "
-                      "runs without it.")
-        return False
-    dynamo.config.suppress_errors = True  # a graph that fails to compile runs eagerly instead
-    for net in nets:
-        net.compile(**options)
-    return True
 
 
 class Trainer:
@@ -294,7 +277,6 @@ class Trainer:
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
         self.global_step = 0
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
-        self._stop_signal: Optional[int] = None
         self._setup_done = False
         self._first_batch_checked = False  # contract checks (training/checks.py)
 
@@ -475,27 +457,6 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------
     # Training
-    def _install_signal_handlers(self) -> Dict[signal.Signals, Any]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous: Dict[signal.Signals, Any] = {}
-
-        def request_stop(signum: int, frame: Optional[FrameType]) -> None:
-            if self._stop_signal is not None and signum == signal.SIGINT:
-                raise KeyboardInterrupt  # a second Ctrl-C stops at once
-            self._stop_signal = signum
-            print(f"\nINFO: {signal.Signals(signum).name} received: finishing step {self.global_step + 1} "
-                  "and saving checkpoints (press Ctrl-C again to quit without saving)...", flush=True)
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, request_stop)
-        return previous
-
-    @staticmethod
-    def _restore_signal_handlers(previous: Dict[signal.Signals, Any]) -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
     def _check_finite(self, log_data: MetricLog, phase: str) -> None:
         bad = log_data.non_finite()
         if bad and self.precision.tolerates_non_finite():
@@ -554,7 +515,7 @@ class Trainer:
         for component in self.components:
             component.setup(self)
         if self.compile:
-            _compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
+            compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
         self._setup_done = True
 
     def _start(self) -> bool:
@@ -610,30 +571,28 @@ class Trainer:
         return self.global_step
 
     def _run(self) -> None:
-        previous_handlers = self._install_signal_handlers()
         last_saved = self.global_step
         interval_start, interval_steps = time.time(), 0
         stop = False
         try:
-            while self.global_step < self.num_steps and not stop:
-                log_data = self.scheduler.step(MetricLog(), self.global_step)
-                log_data = self._train_iteration(log_data)
-                self.global_step += 1
-                interval_steps += 1
-                for component in self.components:
-                    component.after_iteration(self, log_data)
-                stop, = self.distributed.any_flag(self._stop_signal is not None)
-                self._log(log_data, (interval_start, interval_steps))
-                if self.global_step % self.print_steps == 0:
-                    interval_start, interval_steps = time.time(), 0
-                if self.global_step % self.save_steps == 0:
-                    self.save_checkpoints()
-                    last_saved = self.global_step
+            with StopOnSignal(lambda: self.global_step) as stop_request:
+                while self.global_step < self.num_steps and not stop:
+                    log_data = self.scheduler.step(MetricLog(), self.global_step)
+                    log_data = self._train_iteration(log_data)
+                    self.global_step += 1
+                    interval_steps += 1
+                    for component in self.components:
+                        component.after_iteration(self, log_data)
+                    stop, = self.distributed.any_flag(stop_request.received is not None)
+                    self._log(log_data, (interval_start, interval_steps))
+                    if self.global_step % self.print_steps == 0:
+                        interval_start, interval_steps = time.time(), 0
+                    if self.global_step % self.save_steps == 0:
+                        self.save_checkpoints()
+                        last_saved = self.global_step
         except KeyboardInterrupt:
             print("\nINFO: Interrupted again: quitting without saving the current step.", flush=True)
             raise
-        finally:  # also when a step or a save fails
-            self._restore_signal_handlers(previous_handlers)
         if self.global_step != last_saved:
             if stop and self.is_main_process:
                 print("INFO: Saving checkpoints from keyboard interrupt...", flush=True)
