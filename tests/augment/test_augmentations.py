@@ -103,6 +103,8 @@ def test_unknown_policy_and_bad_probability_are_refused():
         make_augmentation("mixup")
     assert isinstance(make_augmentation("ADA"), ADA)
     assert isinstance(make_augmentation("PA-GAN"), ProgressiveAugmentation)
+    from torch_mimicry.augment import PAGAN
+    assert PAGAN is ProgressiveAugmentation
     assert isinstance(make_augmentation("Diff_Augment"), DiffAugment)
 
 

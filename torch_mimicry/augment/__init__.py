@@ -21,6 +21,9 @@ from torch_mimicry.augment.diffaugment import DiffAugment
 from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorHooks, DiscriminatorPlugin
 from torch_mimicry.augment.pagan import KIDCriterion, ProgressiveAugmentation
 
+#: PA-GAN's class under the paper's name.
+PAGAN = ProgressiveAugmentation
+
 #: Names accepted by ``make_augmentation`` (and ``Trainer(augment=...)``).
 AUGMENTATIONS: Dict[str, Type[Augmentation]] = {"diffaugment": DiffAugment, "ada": ADA,
                                                 "pagan": ProgressiveAugmentation}
@@ -41,4 +44,4 @@ def make_augmentation(augment: Union[str, Augmentation]) -> Augmentation:
 
 
 __all__ = ["ADA", "AUGMENTATIONS", "Augmentation", "DiffAugment", "DiscriminatorCall", "DiscriminatorHooks",
-           "DiscriminatorPlugin", "KIDCriterion", "ProgressiveAugmentation", "make_augmentation"]
+           "DiscriminatorPlugin", "KIDCriterion", "PAGAN", "ProgressiveAugmentation", "make_augmentation"]
