@@ -82,6 +82,35 @@ def test_relativistic_losses():
             losses.generator_loss(name, FAKE)
 
 
+def test_rpgan_pairs_outputs():
+    softplus = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    d = _mean([softplus(-(a - b)) for a, b in zip(r, f)])
+    g = _mean([softplus(-(b - a)) for a, b in zip(r, f)])
+    assert losses.discriminator_loss("rpgan", REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    assert losses.generator_loss("rpgan", FAKE, REAL).item() == pytest.approx(g, rel=1e-6)
+    assert losses.is_relativistic("rpgan")
+    with pytest.raises(ValueError, match="output_real"):
+        losses.generator_loss("rpgan", FAKE)
+    with pytest.raises(ValueError, match="shapes must agree"):
+        losses.discriminator_loss("rpgan", REAL, FAKE[:2])
+
+
+def test_zero_centred_gradient_penalties():
+    from torch_mimicry.modules import regularizers
+    torch.manual_seed(0)
+    w = torch.randn(3 * 4 * 4, requires_grad=True)
+    x = torch.randn(5, 3, 4, 4).requires_grad_(True)
+    out = torch.tanh(x.flatten(1) @ w)  # D(x_i) = tanh(w . x_i): grad_i = (1 - D^2) w
+    expected = ((1 - out.detach() ** 2) ** 2 * (w.detach() ** 2).sum()).mean()
+    r1 = regularizers.r1_penalty(out, x, gamma=0.4)
+    assert r1.item() == pytest.approx(0.2 * expected.item(), rel=1e-5)
+    assert regularizers.r2_penalty(out, x, gamma=2.0).item() == pytest.approx(expected.item(), rel=1e-5)
+    r1.backward()  # the double backward reaches the weights
+    assert w.grad is not None and torch.isfinite(w.grad).all() and w.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="requires_grad"):
+        regularizers.zero_centred_gradient_penalty(out.detach(), x.detach())
+
+
 def test_unknown_loss_type():
     with pytest.raises(ValueError, match="Unknown loss_type 'foo'.*hinge"):
         losses.discriminator_loss("foo", REAL, FAKE)

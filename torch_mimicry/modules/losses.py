@@ -3,13 +3,16 @@ returns a scalar tensor (the mean over the batch).
 
 Loss types: ``gan`` (minimax), ``ns`` (non-saturating), ``hinge``, ``wasserstein``, ``lsgan``
 (least squares, Mao et al. 2017) and the relativistic average losses ``rasgan``, ``ralsgan`` and
-``rahinge`` (Jolicoeur-Martineau 2018). For ``gan`` and ``ns`` the discriminator loss is the same
+``rahinge`` (Jolicoeur-Martineau 2018), and ``rpgan``, the relativistic pairing loss of R3GAN
+(Huang et al. 2024), which compares each real output with the fake output of the same batch
+position. For ``gan`` and ``ns`` the discriminator loss is the same
 binary cross-entropy; the generator losses are both ``-log D(G(z))`` (``gan`` as binary
 cross-entropy against the real label, as torch-mimicry 0.1.16 computed it; ``ns`` as
 ``softplus(-x)``). Relativistic losses compare each
 output with the mean output of the other kind, so their generator loss needs the
 discriminator's output on real data too; like the paper's reference code they average the
-real and fake terms (divide by 2).
+real and fake terms (divide by 2). ``rpgan`` pairs outputs element by element, so its real and fake
+outputs must have the same shape.
 """
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-LOSS_TYPES: Tuple[str, ...] = ("gan", "ns", "hinge", "wasserstein", "lsgan", "rasgan", "ralsgan", "rahinge")
-RELATIVISTIC_LOSS_TYPES: Tuple[str, ...] = ("rasgan", "ralsgan", "rahinge")
+LOSS_TYPES: Tuple[str, ...] = ("gan", "ns", "hinge", "wasserstein", "lsgan", "rasgan", "ralsgan", "rahinge",
+                                "rpgan")
+RELATIVISTIC_LOSS_TYPES: Tuple[str, ...] = ("rasgan", "ralsgan", "rahinge", "rpgan")
 
 
 def check_loss_type(loss_type: str) -> str:
@@ -117,7 +121,24 @@ def rahinge_loss(output_a: Tensor, output_b: Tensor) -> Tensor:
     return 0.5 * (F.relu(1.0 - rel_a).mean() + F.relu(1.0 + rel_b).mean())
 
 
-_RELATIVISTIC: Dict[str, Callable[[Tensor, Tensor], Tensor]] = {"rasgan": rasgan_loss, "ralsgan": ralsgan_loss, "rahinge": rahinge_loss}
+def rpgan_loss(output_a: Tensor, output_b: Tensor) -> Tensor:
+    """Relativistic pairing loss (R3GAN, Huang et al. 2024): ``E[softplus(-(a_i - b_i))]``.
+
+    Each output of the side judged real is compared with the output at the same position of
+    the side judged fake (not with a batch mean). The discriminator's loss is
+    ``rpgan_loss(real, fake)``, the generator's ``rpgan_loss(fake, real)``.
+
+    Args:
+        output_a, output_b (Tensor): logits of the same shape (e.g. ``[N]`` or ``[N, 1]``).
+    """
+    if output_a.shape != output_b.shape:
+        raise ValueError("The rpgan loss pairs real and fake outputs one to one: their shapes must agree, got "
+                         f"{tuple(output_a.shape)} and {tuple(output_b.shape)} (use as many fakes as reals).")
+    return F.softplus(output_b - output_a).mean()
+
+
+_RELATIVISTIC: Dict[str, Callable[[Tensor, Tensor], Tensor]] = {"rasgan": rasgan_loss, "ralsgan": ralsgan_loss,
+                                                                "rahinge": rahinge_loss, "rpgan": rpgan_loss}
 
 
 def is_relativistic(loss_type: str) -> bool:
