@@ -6,7 +6,9 @@ import torch.nn as nn
 
 from torch_mimicry.modules import (ConditionalBatchNorm2d, DBlock, DBlockOptimized, GBlock, SelfAttention,
                                    SNConv2d, SNEmbedding, SNLinear, spectral_norm)
-from torch_mimicry.modules.spectral_norm import has_spectral_norm
+from torch_mimicry.modules import spectral_norm as spectral_norm_layers
+from torch_mimicry.modules.spectral_norm import converge_spectral_norms, has_spectral_norm
+from torch_mimicry.nets.basemodel import BaseModel
 
 
 def _largest_singular_value(weight):
@@ -40,6 +42,59 @@ def test_xavier_init_on_sn_layer_weight_reaches_the_parameter():
     layer = SNLinear(16, 1)
     nn.init.constant_(layer.weight.data, 0.25)
     assert torch.all(layer.weight_orig == 0.25)
+
+
+def _sigma_estimate(layer):
+    """sigma = u^T W v of a hook-based layer, as its eval-mode forward uses it."""
+    W = layer.weight_orig.reshape(layer.weight_orig.shape[0], -1)
+    return torch.dot(layer.weight_u, torch.mv(W, layer.weight_v)).item()
+
+
+@pytest.mark.parametrize("make", [lambda: SNLinear(64, 48), lambda: SNConv2d(16, 32, 3, 1, 1),
+                                  lambda: SNEmbedding(10, 40)])
+def test_spectral_norm_estimate_is_converged_when_the_layer_is_built(make):
+    torch.manual_seed(3)
+    layer = make()
+    true_sigma = _largest_singular_value(layer.weight_orig.detach())
+    assert _sigma_estimate(layer) == pytest.approx(true_sigma, rel=0.02)
+
+
+class _ReinitialisedNet(BaseModel):
+    """Wraps layers first, initialises their weights afterwards (as the tutorial and the families do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = SNLinear(32, 32)
+        self.l2 = SNLinear(32, 1)
+        nn.init.xavier_uniform_(self.l1.weight.data, 5.0)
+        nn.init.xavier_uniform_(self.l2.weight.data, 1.0)
+        self.old = spectral_norm_layers.SNLinear(32, 16)  # a buffered 0.1.16 layer
+
+    def forward(self, x):
+        return self.l2(self.l1(x))
+
+
+class _SubclassedNet(_ReinitialisedNet):
+    def __init__(self):
+        super().__init__()
+        nn.init.normal_(self.l1.weight.data, std=3.0)  # after the parent's __init__ returned
+
+
+@pytest.mark.parametrize("cls", [_ReinitialisedNet, _SubclassedNet])
+def test_a_network_converges_its_estimates_after_its_own_init(cls):
+    torch.manual_seed(0)
+    net = cls()
+    for layer in (net.l1, net.l2):
+        true_sigma = _largest_singular_value(layer.weight_orig.detach())
+        assert _sigma_estimate(layer) == pytest.approx(true_sigma, rel=0.05)
+    W = net.old.weight.detach()
+    assert net.old.sn_sigma.item() == pytest.approx(_largest_singular_value(W), rel=0.05)
+    u_before = net.l1.weight_u.clone()
+    assert converge_spectral_norms(net) == 3  # layers found; a converged estimate barely moves
+    assert torch.allclose(u_before, net.l1.weight_u, atol=0.05)
+    assert set(net.state_dict()) == {"l1.weight_orig", "l1.weight_u", "l1.weight_v", "l1.bias", "l2.weight_orig",
+                                     "l2.weight_u", "l2.weight_v", "l2.bias", "old.weight", "old.bias", "old.sn_u",
+                                     "old.sn_sigma"}
 
 
 def test_conditional_batch_norm_values():

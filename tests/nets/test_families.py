@@ -89,3 +89,29 @@ def test_original_checkpoint_gives_original_outputs(family, name):
 
 def test_every_class_with_an_original_has_a_fixture():
     assert {n for _, n in WITH_ORIGINAL} <= {n for _, n in WITH_FIXTURE}
+
+
+def _moderate_widths(fam):
+    """Default widths, BigGAN at channel multiplier 16 (its defaults take seconds to initialise)."""
+    return ({"ngf": 16}, {"ndf": 16}) if fam.package == "biggan" else ({}, {})
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_fresh_networks_give_proper_outputs_in_eval_mode(family):
+    """Spectral-norm estimates are converged at construction: a freshly built generator in eval mode
+    gives finite images that are not saturated at +-1, a fresh discriminator finite logits."""
+    fam = FAMILIES[family]
+    g_kw, d_kw = _moderate_widths(fam)
+    labels = torch.arange(4) % 10
+    for res in fam.resolutions:
+        G_cls, D_cls = fam.classes(res)
+        kw = {"num_classes": 10} if fam.conditional else {}
+        netG, netD = G_cls(**g_kw, **kw).eval(), D_cls(**d_kw, **kw).eval()
+        with torch.no_grad():
+            images = fam.generate(netG, 4, labels)
+            out = fam.discriminate(netD, images, labels)
+        logits = out[0] if isinstance(out, tuple) else out
+        assert torch.isfinite(images).all(), G_cls.__name__
+        assert (images.abs() > 0.99).float().mean() < 0.2, f"{G_cls.__name__} saturates"
+        assert images.std() > 1e-3, G_cls.__name__
+        assert torch.isfinite(logits).all(), D_cls.__name__

@@ -6,20 +6,22 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from PIL import Image
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
 from torch_mimicry.utils.charts import LineChart, Series, nice_ticks
 from torch_mimicry.utils.events import read_scalars
 
 
 def _write(path, events):
-    """An event file in the TFRecord layout (CRCs are not checked by the reader; zeros here)."""
+    """An event file in the TFRecord layout: [length][masked CRC32C of it][data][masked CRC32C of data]."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         for step, tag, value in events:
             e = event_pb2.Event(step=step, summary=summary_pb2.Summary(
                 value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)]))
             data = e.SerializeToString()
-            f.write(struct.pack("<Q", len(data)) + b"\0" * 4 + data + b"\0" * 4)
+            header = struct.pack("<Q", len(data))
+            f.write(header + struct.pack("<I", masked_crc32c(header)) + data + struct.pack("<I", masked_crc32c(data)))
 
 
 def test_read_scalars_groups_resumed_runs_and_truncation(tmp_path):
@@ -51,3 +53,21 @@ def test_ticks_and_charts(tmp_path):
     chart.draw(image, (20, 10))
     pixels = np.asarray(image).reshape(-1, 3)
     assert image.getpixel((10, 5)) == (255, 255, 255) and len(np.unique(pixels, axis=0)) > 10
+
+
+def test_tensorboard_logs_without_importing_tensorflow(tmp_path):
+    """TensorFlow is installed in the test environment; writing and reading TensorBoard logs must not
+    load it into the training process (it is slow to import and kept out of torch's process)."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from torch_mimicry.training.logger import Logger\n"
+            "from torch_mimicry.utils.events import read_scalars\n"
+            f"logger = Logger({str(tmp_path)!r}, num_steps=1, dataset_size=1)\n"
+            "logger.writer.add_scalar('errX', 1.5, global_step=1)\n"
+            "logger.close()\n"
+            f"assert read_scalars({str(tmp_path / 'data')!r}) == {{(None, 'errX'): [(1, 1.5)]}}\n"
+            "print('tensorflow' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -7,6 +7,7 @@ import os
 from typing import Any, Dict, Optional, Tuple
 
 from torch_mimicry.cli import config as cfg
+from torch_mimicry.utils.run_layout import NETG, RunLayout
 
 __all__ = ["train", "evaluate", "sample", "stats", "report"]
 
@@ -42,7 +43,7 @@ def _latest_step(log_dir: str) -> int:
     from torch_mimicry.metrics import available_steps
     steps = available_steps(log_dir)
     if not steps:
-        raise FileNotFoundError(f"No generator checkpoints in {os.path.join(log_dir, 'checkpoints', 'netG')!r}.")
+        raise FileNotFoundError(f"No generator checkpoints in {RunLayout(log_dir).checkpoint_dir(NETG)!r}.")
     return steps[-1]
 
 
@@ -122,7 +123,7 @@ def sample(args: argparse.Namespace) -> int:
     device = _device(args.device)
     netG, _ = _load_generator(args, device)
     step = args.step if args.step is not None else _latest_step(args.log_dir)
-    ckpt = os.path.join(args.log_dir, "checkpoints", "netG", f"netG_{step}_steps.pth")
+    ckpt = RunLayout(args.log_dir).checkpoint_path(NETG, step)
     if not os.path.isfile(ckpt):
         from torch_mimicry.metrics import available_steps
         raise FileNotFoundError(f"No checkpoint for step {step} in {os.path.dirname(ckpt)!r}; available steps: "
@@ -137,7 +138,7 @@ def sample(args: argparse.Namespace) -> int:
     with torch.no_grad(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(args.seed)
         images = netG.generate_images(args.num, device=device, **kwargs)
-    out = args.output or os.path.join(args.log_dir, "samples", f"samples_step_{step}_seed_{args.seed}.png")
+    out = args.output or os.path.join(RunLayout(args.log_dir).samples_dir, f"samples_step_{step}_seed_{args.seed}.png")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     nrow = args.nrow or max(1, int(round(args.num ** 0.5)))
     from torch_mimicry.utils.io import atomic_write

@@ -33,6 +33,8 @@ import json
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from torch_mimicry.utils import run_layout
+
 #: A configuration: the parsed YAML / JSON mapping.
 Config = Dict[str, Any]
 
@@ -46,7 +48,7 @@ TOP_LEVEL_KEYS = ("family", "resolution", "dataset", "batch_size", "num_workers"
 
 #: The resolved configuration ``mimicry train`` keeps in the log folder (``mimicry sample`` /
 #: ``evaluate`` rebuild the generator from it).
-RUN_CONFIG_FILE = "config.json"
+RUN_CONFIG_FILE = run_layout.CONFIG_FILE
 
 _NOT_FAMILIES = ("basemodel", "gan")
 
@@ -292,12 +294,12 @@ def build_training(config: Config) -> Tuple[Any, Any, Any]:
 def save_run_config(log_dir: str, config: Config) -> None:
     """Writes the resolved configuration to ``log_dir/config.json`` (atomically)."""
     from torch_mimicry.utils.io import atomic_json_dump
-    atomic_json_dump(config, os.path.join(os.fspath(log_dir), RUN_CONFIG_FILE))
+    atomic_json_dump(config, run_layout.RunLayout(log_dir).config_file)
 
 
 def load_run_config(log_dir: str) -> Optional[Config]:
     """The configuration ``mimicry train`` left in ``log_dir``, or None."""
-    path = os.path.join(os.fspath(log_dir), RUN_CONFIG_FILE)
+    path = run_layout.RunLayout(log_dir).config_file
     if not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
@@ -309,7 +311,7 @@ def load_run_config(log_dir: str) -> Optional[Config]:
 
 def _from_params(log_dir: str) -> Optional[Config]:
     """A configuration rebuilt from ``params.json`` (runs not started by ``mimicry train``)."""
-    path = os.path.join(os.fspath(log_dir), "params.json")
+    path = run_layout.RunLayout(log_dir).params_file
     if not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:

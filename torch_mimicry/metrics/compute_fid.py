@@ -17,6 +17,7 @@ from torch_mimicry.datasets.image_loader import get_dataset_images
 from torch_mimicry.metrics.evaluation import generated_features, score_generator
 from torch_mimicry.metrics.fid import feature_statistics, fid_from_stats
 from torch_mimicry.metrics.inception_model import inception_utils
+from torch_mimicry.utils.run_layout import RunLayout
 
 __all__ = ["fid_score", "compute_real_dist_stats", "compute_gen_dist_stats", "get_dataset_images"]
 
@@ -63,7 +64,7 @@ def compute_real_dist_stats(num_samples: int, sess: Any, batch_size: int, datase
         tuple: ``(mu [2048], sigma [2048, 2048])`` float64 arrays.
     """
     if stats_file is None:
-        stats_file = os.path.join(log_dir, "metrics", "fid", "statistics",
+        stats_file = os.path.join(RunLayout(log_dir).metrics_dir, "fid", "statistics",
                                   f"fid_stats_{dataset}_{num_samples // 1000}k_run_{seed}.npz")
     stats = _original_stats(stats_file)
     if stats is not None:

@@ -13,6 +13,7 @@ from torch_mimicry.metrics.compute_fid import _save_npz
 from torch_mimicry.metrics.evaluation import generated_features, score_generator
 from torch_mimicry.metrics.inception_model import inception_utils
 from torch_mimicry.metrics.kid import kid_from_features
+from torch_mimicry.utils.run_layout import RunLayout
 
 __all__ = ["kid_score", "compute_real_dist_feat", "compute_gen_dist_feat", "get_dataset_images"]
 
@@ -49,7 +50,7 @@ def compute_real_dist_feat(num_samples: int, sess: Any, dataset: Any, batch_size
         numpy.ndarray: ``[num_samples, 2048]`` float64.
     """
     if feat_file is None:
-        feat_file = os.path.join(log_dir, "metrics", "kid", "features",
+        feat_file = os.path.join(RunLayout(log_dir).metrics_dir, "kid", "features",
                                  f"kid_feat_{dataset}_{num_samples // 1000}k_run_{seed}.npz")
     feat = _original_features(feat_file)
     if feat is not None:

@@ -13,8 +13,6 @@ pyramids, no network). The real side is a dataset (``dataset=``) or, for the fea
 metrics, a reference statistics file (``real_stats=``).
 """
 import contextlib
-import os
-import re
 import time
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence,
                     Tuple, Union, overload)
@@ -33,6 +31,7 @@ from torch_mimicry.metrics.real_stats import (SizedDataset, _image, dataset_iden
                                               resolve_dataset)
 from torch_mimicry.metrics.reference_stats import ReferenceStats, fid_from_reference, load_reference_stats
 from torch_mimicry.metrics import swd as swd_lib
+from torch_mimicry.utils import run_layout
 from torch_mimicry.utils.io import StrPath
 
 if TYPE_CHECKING:
@@ -484,21 +483,14 @@ def score_images(images: Images, num_samples: Optional[int] = None, device: Devi
     return inception_score_from_logits(logits, splits=splits)
 
 
-_CKPT_RE = re.compile(r"^netG_(\d+)_steps\.pth$")
-
-
 #: Checkpoint folder of the EMA generator written by ``Trainer(ema_decay=...)``.
-EMA_NAME = "netG_ema"
+EMA_NAME = run_layout.EMA
 
 
-def available_steps(log_dir: StrPath, name: str = "netG") -> List[int]:
+def available_steps(log_dir: StrPath, name: str = run_layout.NETG) -> List[int]:
     """Sorted steps of the checkpoints ``<log_dir>/checkpoints/<name>/<name>_<step>_steps.pth``
     (``name`` ``'netG'`` or ``'netG_ema'``)."""
-    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", name)
-    if not os.path.isdir(ckpt_dir):
-        return []
-    pattern = _CKPT_RE if name == "netG" else re.compile(rf"^{re.escape(name)}_(\d+)_steps\.pth$")
-    return sorted(int(m.group(1)) for m in map(pattern.match, os.listdir(ckpt_dir)) if m)
+    return run_layout.RunLayout(log_dir).steps(name)
 
 
 def _requested_steps(log_dir: StrPath, evaluate_range: Optional[Sequence[int]],
@@ -519,12 +511,12 @@ def _requested_steps(log_dir: StrPath, evaluate_range: Optional[Sequence[int]],
         steps = found
         if not steps:
             raise FileNotFoundError(f"No generator checkpoints ({name}_<step>_steps.pth) in "
-                                    f"{os.path.join(os.fspath(log_dir), 'checkpoints', name)!r}.")
+                                    f"{run_layout.checkpoint_dir(log_dir, name)!r}.")
     missing = [s for s in steps if s not in found]
     if missing:
         raise FileNotFoundError(
             f"No generator checkpoint for step(s) {missing} in "
-            f"{os.path.join(os.fspath(log_dir), 'checkpoints', name)!r}; available steps: {found or 'none'}.")
+            f"{run_layout.checkpoint_dir(log_dir, name)!r}; available steps: {found or 'none'}.")
     return steps
 
 
@@ -587,9 +579,9 @@ def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_rang
     if use_ema is None:
         use_ema = bool(available_steps(log_dir, EMA_NAME))
     elif use_ema and not available_steps(log_dir, EMA_NAME):
-        raise FileNotFoundError(f"use_ema=True but {os.path.join(os.fspath(log_dir), 'checkpoints', EMA_NAME)!r} "
+        raise FileNotFoundError(f"use_ema=True but {run_layout.checkpoint_dir(log_dir, EMA_NAME)!r} "
                                 "holds no EMA generator checkpoints (train with Trainer(ema_decay=...)).")
-    ckpt_name = EMA_NAME if use_ema else "netG"
+    ckpt_name = EMA_NAME if use_ema else run_layout.NETG
     steps = _requested_steps(log_dir, evaluate_range, evaluate_step, ckpt_name)
     job = _Job(metric, kwargs)
     num_runs = int(num_runs)
@@ -602,7 +594,6 @@ def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_rang
     path = records.records_path(log_dir, metric)
     rank, _ = distributed.rank_and_world_size()
     recs = distributed.broadcast_object(records.load_records(path) if write_to_json and rank == 0 else [])
-    ckpt_dir = os.path.join(os.fspath(log_dir), "checkpoints", ckpt_name)
     name = _NAMES[metric]
     results: Dict[int, List[records.Score]] = {}
     for step in steps:
@@ -613,7 +604,7 @@ def evaluate(metric: str, netG: "BaseGenerator", log_dir: StrPath, evaluate_rang
         if not todo:
             _log(f"{name} at step {step} served from {path}.", job.verbose)
         else:
-            netG.restore_checkpoint(os.path.join(ckpt_dir, f"{ckpt_name}_{step}_steps.pth"), optimizer=None)
+            netG.restore_checkpoint(run_layout.checkpoint_path(log_dir, ckpt_name, step), optimizer=None)
             for seed in todo:
                 start = time.time()
                 stored[seed] = job.value(job.score(netG, seed, device))

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from torch_mimicry.utils.io import atomic_json_dump
+from torch_mimicry.utils.run_layout import RunLayout
 
 __all__ = ["records_path", "load_records", "find_record", "make_record", "save_record"]
 
@@ -39,8 +40,9 @@ Record = Dict[str, Any]
 
 
 def records_path(log_dir: Union[str, "os.PathLike[str]"], metric: str) -> str:
-    """``<log_dir>/metrics/<metric>.json``."""
-    return os.path.join(os.fspath(log_dir), "metrics", f"{metric}.json")
+    """``<log_dir>/metrics/<metric>.json`` (:meth:`RunLayout.metric_records
+    <torch_mimicry.utils.run_layout.RunLayout.metric_records>`)."""
+    return RunLayout(log_dir).metric_records(metric)
 
 
 def load_records(path: str) -> List[Record]:

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from torch_mimicry.modules.layers import (ConditionalBatchNorm2d, Conv2d, LinearConditionalBatchNorm2d,
                                           pooled_conv3x3)
+from torch_mimicry.modules.spectral_norm import converge_spectral_norms
 
 
 UPSAMPLE_MODES = ("bilinear", "nearest")
@@ -36,6 +37,7 @@ def _init_residual(block: Union["GBlock", "DBlock", "DBlockOptimized"]) -> None:
     nn.init.xavier_uniform_(block.c2.weight.data, math.sqrt(2.0))
     if getattr(block, "c_sc", None) is not None:
         nn.init.xavier_uniform_(block.c_sc.weight.data, 1.0)
+    converge_spectral_norms(block)  # the estimates of the initialised weights (a block used on its own)
 
 
 class GBlock(nn.Module):

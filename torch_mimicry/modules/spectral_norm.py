@@ -10,9 +10,19 @@ singular value, refined by one power iteration per training-mode forward pass.
   at every forward pass, also in eval mode, where the refined estimate is used but not stored.
   Their checkpoints load into hook-based layers too (``BaseModel.restore_checkpoint``).
 
+Both start from random singular vectors. A forward pass with such vectors divides the weight by
+a poor estimate of sigma (images of a fresh generator saturate at +-1 or become NaN in eval
+mode), so the estimate is converged when a network is built: :func:`spectral_norm` runs
+up to :data:`CONSTRUCTION_POWER_ITERATIONS` power iterations when it wraps a layer (as
+``torch.nn.utils.parametrizations.spectral_norm`` does), and
+:class:`~torch_mimicry.nets.basemodel.BaseModel` runs :func:`converge_spectral_norms` on the
+whole network once its ``__init__`` has finished (after the weights' own initialisation).
+Only the singular vectors (buffers) change; weights, state-dict keys and checkpoints do not.
+
 The module itself is callable, ``spectral_norm(layer)``, as a shorthand for
 :func:`spectral_norm`.
 """
+import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, TypeVar
@@ -21,14 +31,100 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["spectral_norm", "has_spectral_norm", "SpectralNorm", "SNConv2d", "SNLinear", "SNEmbedding"]
+__all__ = ["spectral_norm", "has_spectral_norm", "converge_spectral_norms", "CONSTRUCTION_POWER_ITERATIONS",
+           "CONSTRUCTION_TOLERANCE",
+           "SpectralNorm", "SNConv2d", "SNLinear", "SNEmbedding"]
 
 ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
+#: The most power iterations run on a freshly normalised layer and on a freshly built network
+#: (PyTorch's parametrized spectral norm runs 15 at construction; more are needed where the two
+#: largest singular values of a random weight are close).
+CONSTRUCTION_POWER_ITERATIONS = 100
+#: Iterations stop once the estimate of sigma changes by less than this (relative) in 5 of them.
+CONSTRUCTION_TOLERANCE = 1e-4
+
+#: The forward pre-hook class of ``torch.nn.utils.spectral_norm`` (its module shares the
+#: function's name, hence the import by module path).
+_HookSpectralNorm = importlib.import_module("torch.nn.utils.spectral_norm").SpectralNorm
+
 
 def spectral_norm(module: ModuleT, n_power_iterations: int = 1, eps: float = 1e-12) -> ModuleT:
-    """Applies spectral normalisation to ``module.weight`` in place and returns the module."""
-    return nn.utils.spectral_norm(module, name="weight", n_power_iterations=n_power_iterations, eps=eps)
+    """Applies spectral normalisation to ``module.weight`` in place and returns the module.
+
+    ``n_power_iterations`` refine the estimate at each training-mode forward pass; when the
+    layer is wrapped, up to :data:`CONSTRUCTION_POWER_ITERATIONS` iterations converge the random
+    starting vectors on its current weight (:func:`converge_spectral_norms`).
+    """
+    nn.utils.spectral_norm(module, name="weight", n_power_iterations=n_power_iterations, eps=eps)
+    converge_spectral_norms(module)
+    return module
+
+
+def _power_iterations(matrix: torch.Tensor, u: torch.Tensor, v: torch.Tensor, eps: float, iterations: int,
+                      tolerance: float) -> None:
+    """Power iterations on ``matrix`` ``[h, w]`` updating ``u`` ``[h]`` and ``v`` ``[w]`` in place, in
+    rounds of 5, until the estimate ``u^T W v`` changes by less than ``tolerance`` (relative) in a
+    round or ``iterations`` are done."""
+    previous = None
+    done = 0
+    while done < iterations:
+        for _ in range(min(5, iterations - done)):
+            v.copy_(F.normalize(torch.mv(matrix.t(), u), dim=0, eps=eps))
+            u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
+        done += 5
+        sigma = float(torch.dot(u, torch.mv(matrix, v)))
+        if previous is not None and abs(sigma - previous) <= tolerance * abs(sigma):
+            return
+        previous = sigma
+
+
+def _converge_hooked(module: nn.Module, hook: Any, iterations: int, tolerance: float) -> None:
+    """Converges the ``<name>_u`` / ``<name>_v`` buffers of a hook-based layer."""
+    weight = getattr(module, hook.name + "_orig")
+    if weight.is_meta:
+        return
+    matrix = hook.reshape_weight_to_matrix(weight.detach())
+    _power_iterations(matrix, getattr(module, hook.name + "_u"), getattr(module, hook.name + "_v"), hook.eps,
+                      iterations, tolerance)
+
+
+def _converge_buffered(layer: "SpectralNorm", iterations: int, tolerance: float) -> None:
+    """Converges the ``sn_u`` buffer (and ``sn_sigma``) of a 0.1.16 buffered layer."""
+    if layer.weight.is_meta:
+        return
+    W = layer.weight.detach().reshape(layer.weight.shape[0], -1)
+    u = layer.sn_u[0].clone()
+    v = F.normalize(torch.mv(W.t(), u), dim=0, eps=layer.eps)
+    _power_iterations(W, u, v, layer.eps, iterations, tolerance)
+    layer.sn_u.copy_(u.unsqueeze(0))
+    layer.sn_sigma.copy_(torch.dot(u, torch.mv(W, v)).reshape(1))
+
+
+def converge_spectral_norms(module: nn.Module, iterations: int = CONSTRUCTION_POWER_ITERATIONS,
+                            tolerance: float = CONSTRUCTION_TOLERANCE) -> int:
+    """Power iterations in every spectrally normalised layer of ``module``, until each layer's
+    estimate of its largest singular value changes by less than ``tolerance`` (relative) in 5
+    iterations, or ``iterations`` are done.
+
+    Refines the singular-vector estimates (buffers) on the current weights, so that a network's
+    first forward pass, in eval mode too, divides each weight by a converged estimate of its
+    largest singular value. Weights and parameters are not touched; no random numbers are drawn.
+
+    Returns:
+        int: the number of spectrally normalised layers found.
+    """
+    found = 0
+    with torch.no_grad():
+        for layer in module.modules():
+            for hook in layer._forward_pre_hooks.values():
+                if isinstance(hook, _HookSpectralNorm):
+                    _converge_hooked(layer, hook, iterations, tolerance)
+                    found += 1
+            if isinstance(layer, SpectralNorm):
+                _converge_buffered(layer, iterations, tolerance)
+                found += 1
+    return found
 
 
 def has_spectral_norm(module: nn.Module) -> bool:

@@ -21,15 +21,15 @@ import torch.nn as nn
 
 from torch_mimicry.nets.basemodel import CheckpointError
 from torch_mimicry.nets.gan.gan import BaseGenerator
-from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training.components import TrainerComponent
 from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.utils.run_layout import EMA, RunLayout
 
 if TYPE_CHECKING:  # the Trainer imports this module
     from torch_mimicry.training.trainer import Trainer
 
-#: Name of the EMA generator's checkpoint folder and file prefix.
-EMA_NAME = "netG_ema"
+#: Name of the EMA generator's checkpoint folder and file prefix (owned by the run layout).
+EMA_NAME = EMA
 
 
 def check_ema_args(ema_decay: Optional[float], ema_start: int) -> None:
@@ -94,11 +94,12 @@ class EMAGenerator(TrainerComponent):
         return (EMA_NAME,)
 
     def save(self, trainer: "Trainer", step: int) -> None:
-        self._ema().save_checkpoint(ckpt_layout.checkpoint_dir(trainer.log_dir, EMA_NAME), step,
-                                      name=f"{EMA_NAME}_{step}_steps.pth")
+        layout = RunLayout(trainer.log_dir)
+        self._ema().save_checkpoint(layout.checkpoint_dir(EMA_NAME), step,
+                                    name=os.path.basename(layout.checkpoint_path(EMA_NAME, step)))
 
     def restore(self, trainer: "Trainer", step: int) -> None:
-        path = ckpt_layout.checkpoint_path(trainer.log_dir, EMA_NAME, step)
+        path = RunLayout(trainer.log_dir).checkpoint_path(EMA_NAME, step)
         if not os.path.isfile(path):
             raise CheckpointError(f"EMA generator checkpoint {path!r} is missing.")
         self._ema().restore_checkpoint(path)

@@ -29,10 +29,10 @@ import torch
 
 from torch_mimicry.nets.basemodel import BaseModel
 from torch_mimicry.nets.gan.gan import BaseGenerator
-from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training.components import TrainerComponent
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.utils.io import StrPath, atomic_json_dump
+from torch_mimicry.utils.run_layout import EMA, NETD, NETG, RunLayout, checkpoint_file_name, parse_checkpoint_name
 
 if TYPE_CHECKING:  # both import this module (the metrics package when it is first used)
     from torch_mimicry.metrics.evaluation import _Job
@@ -44,18 +44,14 @@ HIGHER_IS_BETTER = ("inception_score",)
 #: Default number of samples per set when ``eval_kwargs`` gives none.
 DEFAULT_EVAL_SAMPLES = 10000
 
-BEST_DIR = "best"
-BEST_FILE = "best.json"
-
-
 def best_dir(log_dir: StrPath) -> str:
     """``log_dir/checkpoints/best``."""
-    return os.path.join(os.fspath(log_dir), "checkpoints", BEST_DIR)
+    return RunLayout(log_dir).best_dir
 
 
 def read_best(log_dir: StrPath) -> Optional[Dict[str, Any]]:
     """The contents of ``checkpoints/best/best.json`` (a dict), or None when there is none."""
-    path = os.path.join(best_dir(log_dir), BEST_FILE)
+    path = RunLayout(log_dir).best_file
     if not os.path.isfile(path):
         return None
     with open(path) as f:
@@ -183,7 +179,7 @@ class PeriodicEvaluator(TrainerComponent):
             self._update_best(score, step)
             return
         protocol = self.protocol(trainer)
-        path = records.records_path(trainer.log_dir, self.metric)
+        path = RunLayout(trainer.log_dir).metric_records(self.metric)
         records.save_record(path, records.make_record(self.metric, step, protocol, {0: score}))
         trainer.logger.writer.add_scalar(f"eval/{self.metric}", score, global_step=step)
         improved = self.is_better(score)
@@ -201,21 +197,22 @@ class PeriodicEvaluator(TrainerComponent):
             self.best = {"step": step, "score": score}
 
     def _save_best(self, trainer: "Trainer", step: int, score: float, protocol: Dict[str, Any]) -> None:
-        folder = best_dir(trainer.log_dir)
+        layout = RunLayout(trainer.log_dir)
+        folder = layout.best_dir
         nets: List[Tuple[str, BaseModel, Optional[torch.optim.Optimizer]]] = [
-            ("netD", trainer.netD, trainer.optD), ("netG", trainer.netG, trainer.optG)]
+            (NETD, trainer.netD, trainer.optD), (NETG, trainer.netG, trainer.optG)]
         ema = getattr(trainer, "netG_ema", None)
         if ema is not None:
-            nets.append(("netG_ema", ema, None))
+            nets.append((EMA, ema, None))
         for name, net, opt in nets:
-            net.save_checkpoint(folder, step, opt, name=f"{name}_{step}_steps.pth")
+            net.save_checkpoint(folder, step, opt, name=checkpoint_file_name(name, step))
         atomic_json_dump({"metric": self.metric, "step": step, "score": score,
                           "generator": protocol.get("generator", "raw"),
-                          "files": [f"{name}_{step}_steps.pth" for name, _, _ in nets], "protocol": protocol},
-                         os.path.join(folder, BEST_FILE))
+                          "files": [checkpoint_file_name(name, step) for name, _, _ in nets], "protocol": protocol},
+                         layout.best_file)
         for fname in os.listdir(folder):
-            match = ckpt_layout.STEP_PATTERN.match(fname)
-            if match and int(match.group(2)) != step:
+            parsed = parse_checkpoint_name(fname)
+            if parsed is not None and parsed[1] != step:
                 os.remove(os.path.join(folder, fname))
 
     def state_dict(self) -> Dict[str, Any]:

@@ -8,12 +8,13 @@ import torch.nn as nn
 
 from torch_mimicry.training import original_runs
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.utils import run_layout
 from torch_mimicry.utils.io import StrPath
 
 if TYPE_CHECKING:  # the Trainer imports this module
     from torch_mimicry.training.trainer import Trainer
 
-PARAMS_FILE = "params.json"
+PARAMS_FILE = run_layout.PARAMS_FILE
 
 #: Hyperparameters that may change when a run is resumed (a researcher extends a run or
 #: changes how often it logs); every other recorded hyperparameter must match. Components add

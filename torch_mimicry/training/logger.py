@@ -8,6 +8,8 @@ import torchvision.utils as vutils
 from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.utils.io import StrPath, atomic_torch_save, atomic_write
+from torch_mimicry.utils.run_layout import RunLayout
+from torch_mimicry.utils.tensorboard import summary_writer
 
 if TYPE_CHECKING:  # imported on first use: importing it is slow
     from torch.utils.tensorboard import SummaryWriter
@@ -51,16 +53,16 @@ class Logger:
         self.n_dis = n_dis
         self.flush_secs = flush_secs
         self.device = device
-        self.images_dir = os.path.join(log_dir, "images")
-        self.data_dir = os.path.join(log_dir, "data")
+        layout = RunLayout(log_dir)
+        self.images_dir = layout.images_dir
+        self.data_dir = layout.tensorboard_dir
         self._writer: Optional["SummaryWriter"] = None
 
     @property
     def writer(self) -> "SummaryWriter":
         """The TensorBoard SummaryWriter, created on first use (importing it is slow)."""
         if self._writer is None:
-            from torch.utils.tensorboard import SummaryWriter
-            self._writer = SummaryWriter(log_dir=self.data_dir, flush_secs=self.flush_secs)
+            self._writer = summary_writer(self.data_dir, flush_secs=self.flush_secs)
         return self._writer
 
     def epoch(self, global_step: int) -> int:

@@ -22,7 +22,6 @@ import torch.nn as nn
 from torch_mimicry.augment import Augmentation
 from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
 from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
-from torch_mimicry.training import checkpoints as ckpt_layout
 from torch_mimicry.training import checks, hparams
 from torch_mimicry.training.augmentation import DiscriminatorAugmentation
 from torch_mimicry.training.compilation import compile_networks
@@ -41,6 +40,7 @@ from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
 from torch_mimicry.utils.io import SaveError, StrPath, atomic_json_dump, atomic_torch_save, ensure_dir
+from torch_mimicry.utils.run_layout import NETD, NETG, TRAINER, RunLayout, checkpoint_file_name
 
 #: ``(images [N, C, H, W], labels)`` as a ``train_step`` receives it.
 _Batch = Tuple[torch.Tensor, Any]
@@ -219,6 +219,7 @@ class Trainer:
         self.netD, self.netG, self.optD, self.optG = netD, netG, optD, optG
         self.num_steps = num_steps
         self.log_dir = os.fspath(log_dir)
+        self.layout = RunLayout(self.log_dir)
         self.n_dis = n_dis
         self.lr_decay = lr_decay
         self.netG_ckpt_file, self.netD_ckpt_file = netG_ckpt_file, netD_ckpt_file
@@ -269,9 +270,9 @@ class Trainer:
 
         os.makedirs(self.log_dir, exist_ok=True)
         self.netG_ckpt_dir = (os.path.dirname(os.path.abspath(netG_ckpt_file)) if netG_ckpt_file
-                              else ckpt_layout.checkpoint_dir(self.log_dir, "netG"))
+                              else self.layout.checkpoint_dir(NETG))
         self.netD_ckpt_dir = (os.path.dirname(os.path.abspath(netD_ckpt_file)) if netD_ckpt_file
-                              else ckpt_layout.checkpoint_dir(self.log_dir, "netD"))
+                              else self.layout.checkpoint_dir(NETD))
         self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=self.num_batches or 1,
                              n_dis=n_dis, flush_secs=flush_secs)
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
@@ -292,14 +293,11 @@ class Trainer:
     def _hyperparameters(self) -> Dict[str, Any]:
         return hparams.run_hyperparameters(self)
 
-    def _params_path(self) -> str:
-        return os.path.join(self.log_dir, hparams.PARAMS_FILE)
-
     def _check_resume_consistency(self) -> None:
         """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
-        if not ckpt_layout.candidate_steps(self.log_dir)[0]:
+        if not self.layout.complete_steps()[0]:
             return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
-        hparams.check_resume_consistency(self._params_path(), self.params, self.components, self.log_dir)
+        hparams.check_resume_consistency(self.layout.params_file, self.params, self.components, self.log_dir)
 
     # ----------------------------------------------------------------------------------
     # Checkpoints
@@ -322,23 +320,23 @@ class Trainer:
         rank_states = self.distributed.gather({"rng": get_rng_state(), "epoch_rng": self.stream.state_dict()["epoch_rng"]})
         if self.is_main_process:
             try:
-                self.netD.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netD"), step, self.optD,
-                                          name=f"netD_{step}_steps.pth")
-                self.netG.save_checkpoint(ckpt_layout.checkpoint_dir(self.log_dir, "netG"), step, self.optG,
-                                          name=f"netG_{step}_steps.pth")
+                self.netD.save_checkpoint(self.layout.checkpoint_dir(NETD), step, self.optD,
+                                          name=checkpoint_file_name(NETD, step))
+                self.netG.save_checkpoint(self.layout.checkpoint_dir(NETG), step, self.optG,
+                                          name=checkpoint_file_name(NETG, step))
                 for component in self.components:
                     component.save(self, step)
                 atomic_torch_save(self._trainer_state(rank_states),
-                                  ckpt_layout.checkpoint_path(self.log_dir, "trainer", step),
+                                  self.layout.checkpoint_path(TRAINER, step),
                                   what=f"trainer state of step {step}")
             except SaveError:  # full disk, read-only folder: no incomplete step stays behind
-                ckpt_layout.remove_step(self.log_dir, step, self._extra_checkpoint_names())
+                self.layout.remove_step(step, self._extra_checkpoint_names())
                 raise
             if self.keep_last is not None:
                 extra = self._extra_checkpoint_names()
-                steps, _ = ckpt_layout.candidate_steps(self.log_dir, extra)
+                steps, _ = self.layout.complete_steps(extra)
                 for old in steps[self.keep_last:]:
-                    ckpt_layout.remove_step(self.log_dir, old, extra)
+                    self.layout.remove_step(old, extra)
         self.distributed.barrier()
 
     def _restore_from(self, netD_file: StrPath, netG_file: StrPath,
@@ -367,7 +365,7 @@ class Trainer:
 
     def _resume_from_files(self, netD_file: StrPath, netG_file: StrPath) -> Tuple[int, Optional[_State]]:
         step, state = self._restore_from(netD_file, netG_file, None)
-        trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
+        trainer_file = self.layout.checkpoint_path(TRAINER, step)
         if os.path.isfile(trainer_file):
             state = torch.load(trainer_file, map_location="cpu", weights_only=True)
             for component in self.components:
@@ -377,13 +375,13 @@ class Trainer:
     def _resume_latest(self, only_step: Optional[int] = None) -> Tuple[int, Optional[_State]]:
         """Restores the latest complete checkpoint (or ``only_step``); ``(step, state)`` or ``(0, None)``."""
         extra = self._extra_checkpoint_names()
-        steps, with_state = ckpt_layout.candidate_steps(self.log_dir, extra)
+        steps, with_state = self.layout.complete_steps(extra)
         if only_step is not None:
             steps = [only_step]
         failures: List[str] = []
         for step in steps:
-            netD_file, netG_file = (ckpt_layout.checkpoint_path(self.log_dir, n, step) for n in ("netD", "netG"))
-            trainer_file = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step) if with_state else None
+            netD_file, netG_file = (self.layout.checkpoint_path(n, step) for n in (NETD, NETG))
+            trainer_file = self.layout.checkpoint_path(TRAINER, step) if with_state else None
             try:
                 _, state = self._restore_from(netD_file, netG_file, trainer_file)
             except CheckpointError as e:
@@ -422,7 +420,7 @@ class Trainer:
         return state
 
     def _load_trainer_state(self, step: int) -> Optional[_State]:
-        path = ckpt_layout.checkpoint_path(self.log_dir, "trainer", step)
+        path = self.layout.checkpoint_path(TRAINER, step)
         return torch.load(path, map_location="cpu", weights_only=True) if os.path.isfile(path) else None
 
     def _apply_trainer_state(self, state: _State) -> None:
@@ -463,7 +461,7 @@ class Trainer:
             bad = []  # a float16 overflow: the scaler skipped the step and lowered its scale
         any_bad, = self.distributed.any_flag(bool(bad))
         if any_bad:
-            last = ckpt_layout.candidate_steps(self.log_dir, self._extra_checkpoint_names())[0]
+            last = self.layout.complete_steps(self._extra_checkpoint_names())[0]
             where = f"step {last[0]}" if last else "none yet"
             what = f"Non-finite {', '.join(bad)}" if bad else "A non-finite loss on another rank"
             raise FloatingPointError(
@@ -506,7 +504,7 @@ class Trainer:
         return log_data
 
     def _write_params(self) -> None:
-        atomic_json_dump(hparams.json_value(self.params), self._params_path())
+        atomic_json_dump(hparams.json_value(self.params), self.layout.params_file)
 
     def _setup(self) -> None:
         """Sets the components up (once) and compiles the networks when asked."""

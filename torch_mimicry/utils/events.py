@@ -1,8 +1,7 @@
-"""Scalars from TensorBoard event files, read without TensorFlow.
+"""Scalars from TensorBoard event files, read with tensorboard's own event-file loader (without
+TensorFlow: :mod:`torch_mimicry.utils.tensorboard`).
 
-An event file is a sequence of records ``[length: uint64][crc: uint32][data][crc: uint32]``
-(little endian) whose data are serialised ``Event`` protocol buffers; scalars are summary
-values with ``simple_value`` (or a one-element float ``tensor``). The Logger writes a metric
+Scalars are summary values with ``simple_value`` (or a one-element float ``tensor``). The Logger writes a metric
 without a group as tag ``<name>`` in ``data/``, and the metrics of a group ``g`` as tag ``g``
 in ``data/g_<name>/`` (``SummaryWriter.add_scalars``); :func:`read_scalars` gives both back
 as ``(group, name)``. A run resumed after an interruption has several files per folder; a
@@ -12,8 +11,9 @@ writing) is read up to its last complete record.
 from __future__ import annotations
 
 import os
-import struct
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
+
+from torch_mimicry.utils.tensorboard import event_file_loader
 
 #: ``(group or None, metric name)``.
 SeriesKey = Tuple[Optional[str], str]
@@ -39,19 +39,6 @@ def _timestamp(path: str) -> int:
         return 0
 
 
-def _records(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        data = f.read()
-    pos = 0
-    while pos + 12 <= len(data):
-        (length,) = struct.unpack_from("<Q", data, pos)
-        end = pos + 12 + length + 4
-        if end > len(data):
-            return  # truncated record at the end
-        yield data[pos + 12:pos + 12 + length]
-        pos = end
-
-
 def _scalar(value: Any) -> Optional[float]:
     kind = value.WhichOneof("value")
     if kind == "simple_value":
@@ -69,17 +56,11 @@ def read_scalars(data_dir: str) -> Dict[SeriesKey, List[Tuple[int, float]]]:
     Returns:
         dict: ``{(group or None, name): [(step, value), ...]}`` sorted by step.
     """
-    from tensorboard.compat.proto import event_pb2  # protocol buffers only; no TensorFlow
     series: Dict[SeriesKey, Dict[int, float]] = {}
     if not os.path.isdir(data_dir):
         return {}
     for folder, path in iter_event_files(data_dir):
-        for record in _records(path):
-            event = event_pb2.Event()
-            try:
-                event.ParseFromString(record)
-            except Exception:  # a damaged record: skip it
-                continue
+        for event in event_file_loader(path).Load():
             if not event.HasField("summary"):
                 continue
             for value in event.summary.value:

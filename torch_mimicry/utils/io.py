@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from typing import IO, Any, Callable, Optional, Tuple, Union
 
 import torch
 
 from torch_mimicry.utils.errors import SaveError
+from torch_mimicry.utils.run_layout import find_run
 
 __all__ = ["StrPath", "atomic_write", "atomic_torch_save", "atomic_json_dump", "ensure_dir", "SaveError"]
 
 #: A file system path: ``str`` or ``os.PathLike`` (``pathlib.Path``, ...).
 StrPath = Union[str, "os.PathLike[str]"]
-
-_STEP_FILE = re.compile(r"_(\d+)_steps\.pth$")
 
 
 def _read_umask() -> int:
@@ -51,36 +49,18 @@ def _os_error_in(exc: Optional[BaseException]) -> Optional[OSError]:
     return None
 
 
-def _training_run_of(path: str) -> Tuple[Optional[str], Optional[int]]:
-    """``(log_dir, step)`` when ``path`` lies in a training run's folder, else ``(None, None)``.
-
-    ``log_dir/checkpoints/<name>/<name>_<step>_steps.pth`` gives the step being written;
-    other files directly in ``log_dir`` or one folder below it (params.json, metrics/,
-    images/) belong to the run when ``log_dir/checkpoints`` exists.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    parent = os.path.dirname(folder)
-    if os.path.basename(parent) == "checkpoints":
-        match = _STEP_FILE.search(os.path.basename(path))
-        return os.path.dirname(parent), int(match.group(1)) if match else None
-    for candidate in (folder, parent):
-        if os.path.isdir(os.path.join(candidate, "checkpoints")):
-            return candidate, None
-    return None, None
-
-
 def _save_error(path: StrPath, what: Optional[str], cause: OSError) -> SaveError:
     path = os.fspath(path)
-    log_dir, step = _training_run_of(path)
+    run, step = find_run(path)
     last = None
-    if log_dir is not None:
-        from torch_mimicry.training import checkpoints as layout  # imported here: training imports this module
+    if run is not None:
         try:
-            steps = [s for s in layout.candidate_steps(log_dir)[0] if s != step]
+            steps = [s for s in run.complete_steps()[0] if s != step]
         except OSError:
             steps = []
-        last = (log_dir, steps[0]) if steps else None
-    return SaveError(path, what or f"file {os.path.basename(path)}", cause, log_dir=log_dir, last_checkpoint=last)
+        last = (run.root, steps[0]) if steps else None
+    return SaveError(path, what or f"file {os.path.basename(path)}", cause, log_dir=run.root if run else None,
+                     last_checkpoint=last)
 
 
 def _remove_quietly(path: str) -> None:

@@ -23,6 +23,7 @@ import shutil
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from torch_mimicry.utils.charts import LineChart, Series
+from torch_mimicry.utils.run_layout import NETG, RunLayout
 
 #: ``(metric, chart, protocol, records of the protocol sorted by step)``.
 MetricItem = Tuple[str, LineChart, Dict[str, Any], List[Dict[str, Any]]]
@@ -60,22 +61,17 @@ def collect_run(log_dir: str) -> Dict[str, Any]:
     from torch_mimicry.utils.events import read_scalars
     log_dir = os.fspath(log_dir)
     metrics: Dict[str, List[Dict[str, Any]]] = {}
-    metrics_dir = os.path.join(log_dir, "metrics")
+    layout = RunLayout(log_dir)
+    metrics_dir = layout.metrics_dir
     if os.path.isdir(metrics_dir):
         for name in sorted(os.listdir(metrics_dir)):
             if name.endswith(".json"):
                 data = _read_json(os.path.join(metrics_dir, name))
                 if isinstance(data, dict) and isinstance(data.get("records"), list):
                     metrics[name[:-5]] = data["records"]
-    steps: List[int] = []
-    ckpt_dir = os.path.join(log_dir, "checkpoints", "netG")
-    if os.path.isdir(ckpt_dir):
-        steps = sorted(int(m.group(1)) for m in map(re.compile(r"^netG_(\d+)_steps\.pth$").match,
-                                                     os.listdir(ckpt_dir)) if m)
-    return {"log_dir": log_dir, "params": _read_json(os.path.join(log_dir, "params.json")),
-            "config": _read_json(os.path.join(log_dir, "config.json")),
-            "scalars": read_scalars(os.path.join(log_dir, "data")), "metrics": metrics,
-            "grids": _latest_grids(os.path.join(log_dir, "images")), "checkpoints": steps}
+    return {"log_dir": log_dir, "params": _read_json(layout.params_file), "config": _read_json(layout.config_file),
+            "scalars": read_scalars(layout.tensorboard_dir), "metrics": metrics,
+            "grids": _latest_grids(layout.images_dir), "checkpoints": layout.steps(NETG)}
 
 
 def training_charts(scalars: Dict[Any, List[Tuple[int, float]]], width: int = 560,

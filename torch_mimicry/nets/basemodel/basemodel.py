@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import pickle
 import zipfile
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
+from torch_mimicry.modules.spectral_norm import converge_spectral_norms
 from torch_mimicry.nets.basemodel.original_checkpoints import convert_original_state_dict
 from torch_mimicry.utils.io import StrPath, atomic_torch_save
+from torch_mimicry.utils.run_layout import checkpoint_file_name
 
 
 class CheckpointError(RuntimeError):
@@ -91,6 +94,19 @@ def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: Any, ckpt_fil
                               f"{type(optimizer).__name__}: {mismatch}. {fix}")
 
 
+def _converging_init(cls: type, init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` followed, when it is the constructor of the object's own class (the outermost
+    ``__init__``), by the convergence of the object's spectral-norm estimates."""
+
+    @functools.wraps(init)
+    def __init__(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if type(self).__init__ is __init__:
+            converge_spectral_norms(self)
+
+    return __init__
+
+
 class BaseModel(nn.Module):
     """Base class of every network: saving and restoring checkpoints, counting parameters.
 
@@ -99,6 +115,11 @@ class BaseModel(nn.Module):
     either complete or absent. Checkpoints written by torch-mimicry 0.1.16 load too (see
     ``torch_mimicry.nets.basemodel.original_checkpoints``).
 
+    When the ``__init__`` of the network's own class returns (after its layers were built and
+    their weights initialised), the singular-vector estimates of its spectrally normalised
+    layers are converged (:func:`~torch_mimicry.modules.spectral_norm.converge_spectral_norms`),
+    so a freshly built network gives proper outputs in eval mode too.
+
     Args:
         scaler: kept as the ``scaler`` attribute (the gradient scaler argument of 0.1.16's
             constructor); the Trainer passes its scaler to ``train_step`` instead.
@@ -106,6 +127,12 @@ class BaseModel(nn.Module):
 
     #: ``{old prefix: new prefix}`` of layers that torch-mimicry 0.1.16 named differently.
     original_key_map: Dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            setattr(cls, "__init__", _converging_init(cls, init))
 
     def __init__(self, scaler: Optional[Any] = None) -> None:
         super().__init__()
@@ -139,7 +166,7 @@ class BaseModel(nn.Module):
         """
         if name is None:
             folder = os.path.basename(os.path.normpath(os.fspath(directory)))
-            name = f"{folder}_{global_step}_steps.pth"
+            name = checkpoint_file_name(folder, global_step)
         path = os.path.join(directory, name)
         ckpt = {
             "model_state_dict": self.state_dict(),
