@@ -128,7 +128,9 @@ def test_options_train_the_tutorial_ssgan_and_a_conditional_family(family, tmp_p
                                        log_dir=str(tmp_path / str(i)), vis_steps=100, **options)
         assert trainer.train() == 1
         assert any(not torch.equal(a, b) for a, b in zip(before, netD.parameters()))
-        assert getattr(trainer, "discriminator_hooks", None) is None  # hooks removed at the end
+        # hooks taken off the networks at the end (the Trainer keeps its hooks object, unattached)
+        assert not trainer.discriminator_hooks.active and not trainer.discriminator_hooks.plugins
+        assert "forward" not in netD.__dict__ and not netD._forward_hooks and not netD._forward_pre_hooks
 
 
 def test_pagan_default_criterion_is_checked_when_training_starts(tmp_path):

@@ -294,9 +294,11 @@ def test_evaluate_scores_the_ema_checkpoints_by_default_and_records_it(tmp_path,
 # ---------------------------------------------------------------------------------------------
 # compile
 def test_compile_runs_the_networks_compiled_and_keeps_checkpoint_keys(tmp_path):
+    from torch_mimicry.training.compilation import CompiledForward
     netG, netD, t = build(str(tmp_path), num_steps=2, save_steps=2, compile={"backend": "eager"})
     t.train()
-    assert getattr(netD, "_compiled_call_impl", None) is not None
+    assert isinstance(netD.__dict__.get("forward"), CompiledForward) and t.compilation.status == {
+        "netD": "compiled", "netG": "compiled"}
     ckpt = torch.load(layout.checkpoint_path(str(tmp_path), "netG", 2), weights_only=True)
     assert set(ckpt["model_state_dict"]) == set(mmc.nets.sngan.SNGANGenerator32(ngf=8).state_dict())
 
@@ -309,7 +311,7 @@ def test_compile_falls_back_with_a_message_where_unsupported(tmp_path, monkeypat
         warnings.simplefilter("always")
         assert t.train() == 1
     assert any("torch.compile is not supported" in str(w.message) for w in caught)
-    assert getattr(netD, "_compiled_call_impl", None) is None
+    assert "forward" not in netD.__dict__ and t.params["compile_status"]["netD"].startswith("eager")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -270,8 +270,10 @@ class ADA(Augmentation):
         self._sign_sum, self._count, self._steps = 0.0, 0, 0
 
     def observe(self, logits: torch.Tensor, call: DiscriminatorCall) -> None:
-        if call.phase == "D" and call.kind == "real":
-            self.observe_real(logits)
+        if call.phase == "D":
+            real = call.select(logits, "real")  # the whole output, or the real rows of a concatenation
+            if real is not None:
+                self.observe_real(real)
 
     def end_step(self, phase: str, global_step: int) -> None:
         if phase == "D":

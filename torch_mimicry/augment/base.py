@@ -1,7 +1,7 @@
 """The base class of the augmentations that reach the discriminator."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Set
 
 import torch
 
@@ -30,8 +30,11 @@ def bernoulli(n: int, p: float, device: Any) -> torch.Tensor:
 
 class Augmentation(DiscriminatorPlugin):
     """A random, differentiable map of images ``[N, C, H, W]`` in ``[-1, 1]`` to images of the
-    same shape in ``[-1, 1]`` (``x -> x``; ``augmentation(x)``), applied to every image the
+    same shape in ``[-1, 1]`` (``x -> x``: an augmentation object is called on the images,
+    ``augmentation(x)``, which checks them and runs :meth:`augment`), applied to every image the
     discriminator sees when added to ``DiscriminatorHooks`` or passed to ``Trainer(augment=...)``.
+    A discriminator step whose real batch never reaches the discriminator is refused
+    (:meth:`required_kinds`): an augmentation applied to the fakes alone breaks training.
 
     Random numbers come from torch's global RNG on the images' device, so a resumed run (whose
     RNG state the Trainer restores) draws the same augmentations. At probability 0 the output
@@ -50,6 +53,10 @@ class Augmentation(DiscriminatorPlugin):
 
     def on_input(self, x: torch.Tensor, call: DiscriminatorCall) -> torch.Tensor:
         return self(x)
+
+    def required_kinds(self, phase: str) -> Set[str]:
+        """The discriminator's step must see the real batch (``{'real'}``)."""
+        return {"real"} if phase == "D" else set()
 
     def hparams(self) -> Dict[str, Any]:
         """The settings, as recorded in the run's params.json."""

@@ -8,7 +8,9 @@ Launch any training script on several processes, one per GPU, with PyTorch's own
 
 When a process group is initialised, or torchrun's environment variables (``WORLD_SIZE`` > 1,
 ``RANK``, ``LOCAL_RANK``, ``MASTER_ADDR``) are set and the Trainer initialises the group itself
-(``nccl`` for CUDA devices, ``gloo`` for the CPU), :class:`DistributedTraining`:
+(``nccl`` for CUDA devices, ``gloo`` for the CPU), :class:`DistributedTraining` (the Trainer's
+``strategy``; without a group it is the single-process strategy, whose collective operations
+return their inputs):
 
 * moves each process to its own GPU (``cuda:LOCAL_RANK``) when training on CUDA;
 * starts every rank from rank 0's weights, and keeps them identical: before each optimizer
@@ -29,8 +31,7 @@ must be readable by every rank (a shared file system on several nodes).
 """
 import atexit
 import os
-from typing import (TYPE_CHECKING, Any, ContextManager, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar,
-                    Union)
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 import torch
 import torch.distributed as dist
@@ -38,11 +39,6 @@ import torch.nn as nn
 from torch.utils.hooks import RemovableHandle
 
 from torch_mimicry.modules.sync_batchnorm import convert_sync_batchnorm
-from torch_mimicry.training.components import TrainerComponent
-from torch_mimicry.training.metric_log import MetricLog
-
-if TYPE_CHECKING:  # the Trainer imports this module
-    from torch_mimicry.training.trainer import Trainer
 
 _T = TypeVar("_T")
 
@@ -123,8 +119,9 @@ def _comm_device(default: Union[str, torch.device]) -> torch.device:
     return torch.device(default) if torch.device(default).type == "cpu" else torch.device("cpu")
 
 
-class DistributedTraining(TrainerComponent):
-    """Keeps the networks of every rank identical and lets rank 0 write (see the module docstring).
+class DistributedTraining:
+    """The Trainer's strategy: keeps the networks of every rank identical and lets rank 0 write
+    (see the module docstring).
 
     Args:
         sync_bn (bool): convert BatchNorm layers to SyncBatchNorm.
@@ -134,8 +131,8 @@ class DistributedTraining(TrainerComponent):
         rank, world_size (int): this process's rank and the number of processes.
     """
 
+    #: Key of :meth:`hparams` in ``params.json`` (which may change when a run resumes).
     name = "distributed"
-    mutable_hparams = ("world_size", "backend")
 
     def __init__(self, sync_bn: bool = False) -> None:
         self.sync_bn = bool(sync_bn)
@@ -147,7 +144,13 @@ class DistributedTraining(TrainerComponent):
         self._device = torch.device("cpu")
 
     def hparams(self) -> Dict[str, Any]:
+        """The settings recorded in ``params.json``."""
         return {"world_size": self.world_size, "backend": self.backend, "sync_bn": self.sync_bn}
+
+    @property
+    def is_main_process(self) -> bool:
+        """True on rank 0 (the process that writes files)."""
+        return self.rank == 0
 
     @staticmethod
     def local_device(device: Union[str, torch.device]) -> torch.device:
@@ -158,30 +161,36 @@ class DistributedTraining(TrainerComponent):
         return device
 
     # ------------------------------------------------------------------------------------
-    def setup(self, trainer: "Trainer") -> None:
+    def setup(self, networks: Sequence[nn.Module], optimizers: Sequence[torch.optim.Optimizer],
+              device: Union[str, torch.device]) -> None:
+        """Starts every rank from rank 0's weights (SyncBatchNorm first, if asked) and averages the
+        gradients of ``optimizers`` before each of their steps."""
         if not self.active:
             return
-        self._device = _comm_device(trainer.device)
+        self._device = _comm_device(device)
         if self.sync_bn:
-            for net in (trainer.netD, trainer.netG):
+            for net in networks:
                 convert_sync_batchnorm(net)
-        for net in (trainer.netD, trainer.netG):
+        for net in networks:
             self.broadcast_module(net)
-        for opt in (trainer.optD, trainer.optG):
+        for opt in optimizers:
             self._handles.append(opt.register_step_pre_hook(self._pre_step))
 
-    def close(self, trainer: "Trainer") -> None:
+    def close(self) -> None:
+        """Removes the optimizer hooks."""
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
 
-    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
+    def begin_step(self) -> None:
+        """Called before each ``train_step``."""
         self._averaged.clear()
-        return super().step_context(trainer, phase, real_batch)
 
-    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
+    def synchronize_buffers(self, networks: Iterable[nn.Module]) -> None:
+        """Copies the networks' buffers (batch-norm statistics, spectral-norm vectors) from rank 0,
+        after each iteration."""
         if self.active:
-            for net in (trainer.netD, trainer.netG):
+            for net in networks:
                 self.broadcast_module(net, parameters=False)
 
     # ------------------------------------------------------------------------------------
@@ -250,6 +259,22 @@ class DistributedTraining(TrainerComponent):
         t = torch.tensor([float(bool(f)) for f in flags], device=self._device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return [bool(v > 0) for v in t.tolist()]
+
+    def sum(self, values: Sequence[float]) -> List[float]:
+        """Each value summed over the ranks, in float64 (the values themselves without a group)."""
+        if not self.active:
+            return [float(v) for v in values]
+        t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=self._device)
+        dist.all_reduce(t)
+        return [float(v) for v in t.tolist()]
+
+    def mean(self, value: torch.Tensor) -> torch.Tensor:
+        """A tensor averaged over the ranks (the tensor itself without a group)."""
+        if not self.active:
+            return value
+        value = value.detach().clone().to(self._device)
+        dist.all_reduce(value)
+        return value / float(self.world_size)
 
     def gather(self, obj: Any) -> List[Any]:
         """Every rank's ``obj`` in rank order (``[obj]`` without a group)."""

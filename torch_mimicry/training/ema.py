@@ -1,7 +1,8 @@
 """An exponential moving average (EMA) of the generator's weights.
 
-``Trainer(ema_decay=d, ema_start=s)`` keeps ``netG_ema``, a copy of the generator. After every
-generator step ``t`` (``t = global_step`` after the step):
+``Trainer(ema_decay=d, ema_start=s)`` keeps ``netG_ema``, a copy of the generator, published to
+the other components as ``context.network('netG_ema')`` (and readable as ``trainer.netG_ema``).
+After every generator step ``t`` (``t = global_step`` after the step):
 
 * ``t <= s``: the copy takes the generator's weights (``ema = w_t``);
 * ``t > s``: ``ema = d * ema + (1 - d) * w_t`` for every floating-point parameter.
@@ -14,7 +15,7 @@ grids, and scored by :func:`torch_mimicry.metrics.evaluate` by default.
 """
 import copy
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -22,11 +23,9 @@ import torch.nn as nn
 from torch_mimicry.nets.basemodel import CheckpointError
 from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.context import TrainingContext
 from torch_mimicry.training.metric_log import MetricLog
-from torch_mimicry.utils.run_layout import EMA, RunLayout
-
-if TYPE_CHECKING:  # the Trainer imports this module
-    from torch_mimicry.training.trainer import Trainer
+from torch_mimicry.utils.run_layout import EMA
 
 #: Name of the EMA generator's checkpoint folder and file prefix (owned by the run layout).
 EMA_NAME = EMA
@@ -43,8 +42,8 @@ def check_ema_args(ema_decay: Optional[float], ema_start: int) -> None:
                          f"got {ema_start!r}.")
 
 
-class EMAGenerator(TrainerComponent):
-    """Maintains ``trainer.netG_ema`` (see the module docstring).
+class EMAGenerator(TrainerComponent[TrainingContext]):
+    """Maintains the EMA generator, published as ``'netG_ema'`` (see the module docstring).
 
     Args:
         decay (float): in [0, 1).
@@ -67,12 +66,19 @@ class EMAGenerator(TrainerComponent):
             raise RuntimeError("The EMA generator is made by EMAGenerator.setup(trainer), which has not run yet.")
         return self.netG_ema
 
-    def setup(self, trainer: "Trainer") -> None:
-        self.netG_ema = copy.deepcopy(trainer.netG)
-        self.netG_ema.__dict__.pop("_compiled_call_impl", None)  # a compiled forward would run netG's
-        self.netG_ema.requires_grad_(False)
-        self.netG_ema.eval()
-        trainer.netG_ema = self.netG_ema
+    def setup(self, trainer: TrainingContext) -> None:
+        if self.netG_ema is not None:  # train() again: the average goes on
+            return
+        netG_ema = copy.deepcopy(trainer.netG)
+        if not isinstance(netG_ema, BaseGenerator):
+            raise TypeError(f"The EMA generator needs a BaseGenerator; got {type(netG_ema).__name__}.")
+        netG_ema.__dict__.pop("_compiled_call_impl", None)  # a compiled forward would run netG's
+        netG_ema.requires_grad_(False)
+        netG_ema.eval()
+        self.netG_ema = netG_ema
+
+    def networks(self) -> Dict[str, nn.Module]:
+        return {EMA_NAME: self.netG_ema} if self.netG_ema is not None else {}
 
     @torch.no_grad()
     def update(self, netG: nn.Module, step: int) -> None:
@@ -86,20 +92,20 @@ class EMAGenerator(TrainerComponent):
         for ema_b, b in zip(self._ema().buffers(), netG.buffers()):
             ema_b.copy_(b)
 
-    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
-        # after the distributed component has synchronised the buffers of every rank
+    def after_iteration(self, trainer: TrainingContext, log_data: MetricLog) -> None:
+        # the Trainer's strategy synchronised the buffers of every rank before the components run
         self.update(trainer.netG, trainer.global_step)
 
     def checkpoint_names(self) -> Tuple[str, ...]:
         return (EMA_NAME,)
 
-    def save(self, trainer: "Trainer", step: int) -> None:
-        layout = RunLayout(trainer.log_dir)
+    def save(self, trainer: TrainingContext, step: int) -> None:
+        layout = trainer.layout
         self._ema().save_checkpoint(layout.checkpoint_dir(EMA_NAME), step,
                                     name=os.path.basename(layout.checkpoint_path(EMA_NAME, step)))
 
-    def restore(self, trainer: "Trainer", step: int) -> None:
-        path = RunLayout(trainer.log_dir).checkpoint_path(EMA_NAME, step)
+    def restore(self, trainer: TrainingContext, step: int) -> None:
+        path = trainer.layout.checkpoint_path(EMA_NAME, step)
         if not os.path.isfile(path):
             raise CheckpointError(f"EMA generator checkpoint {path!r} is missing.")
         self._ema().restore_checkpoint(path)

@@ -26,17 +26,18 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import torch
+import torch.nn as nn
 
 from torch_mimicry.nets.basemodel import BaseModel
 from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.context import TrainingContext
 from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.utils.io import StrPath, atomic_json_dump
 from torch_mimicry.utils.run_layout import EMA, NETD, NETG, RunLayout, checkpoint_file_name, parse_checkpoint_name
 
 if TYPE_CHECKING:  # both import this module (the metrics package when it is first used)
     from torch_mimicry.metrics.evaluation import _Job
-    from torch_mimicry.training.trainer import Trainer
 
 #: Metrics for which a higher score is better (the others: lower is better).
 HIGHER_IS_BETTER = ("inception_score",)
@@ -61,7 +62,7 @@ def read_best(log_dir: StrPath) -> Optional[Dict[str, Any]]:
             raise ValueError(f"{path} is not valid JSON ({e}); move it away to start a new best record.") from e
 
 
-class PeriodicEvaluator(TrainerComponent):
+class PeriodicEvaluator(TrainerComponent[TrainingContext]):
     """Scores the generator every ``every`` steps and keeps the best checkpoint (module docstring).
 
     Args:
@@ -93,7 +94,7 @@ class PeriodicEvaluator(TrainerComponent):
                  for k, v in self.kwargs.items()}
         return {"every": self.every, "metric": self.metric, "kwargs": shown}
 
-    def _job_kwargs(self, trainer: "Trainer") -> Dict[str, Any]:
+    def _job_kwargs(self, trainer: TrainingContext) -> Dict[str, Any]:
         kwargs = dict(self.kwargs)
         kwargs.setdefault("verbose", False)
         dataset: Any = getattr(trainer.user_dataloader, "dataset", None)
@@ -116,7 +117,7 @@ class PeriodicEvaluator(TrainerComponent):
             kwargs.setdefault("num_samples", default)
         return kwargs
 
-    def setup(self, trainer: "Trainer") -> None:
+    def setup(self, trainer: TrainingContext) -> None:
         from torch_mimicry.metrics.evaluation import _Job
         kwargs = self._job_kwargs(trainer)
         # Validates the arguments and finds (or downloads) the Inception weights: rank 0 first, so
@@ -127,7 +128,7 @@ class PeriodicEvaluator(TrainerComponent):
                 self.job = _Job(self.metric, kwargs)
             except Exception as e:  # noqa: BLE001  (re-raised below, after telling the other ranks)
                 error = e
-        failed = trainer.distributed.broadcast(None if error is None else f"{type(error).__name__}: {error}")
+        failed = trainer.strategy.broadcast(None if error is None else f"{type(error).__name__}: {error}")
         if error is not None:
             raise error
         if failed is not None:
@@ -143,11 +144,16 @@ class PeriodicEvaluator(TrainerComponent):
             raise RuntimeError("The evaluation job is made by PeriodicEvaluator.setup(trainer), which has not run yet.")
         return self.job
 
-    def _generator(self, trainer: "Trainer") -> Tuple[BaseGenerator, str]:
-        ema = getattr(trainer, "netG_ema", None)
-        return (ema, "ema") if ema is not None else (trainer.netG, "raw")
+    def _generator(self, trainer: TrainingContext) -> Tuple[BaseGenerator, str]:
+        ema = trainer.network(EMA)
+        if ema is not None and isinstance(ema, BaseGenerator):
+            return ema, "ema"
+        netG = trainer.netG
+        if not isinstance(netG, BaseGenerator):
+            raise TypeError(f"The evaluator scores a BaseGenerator; got {type(netG).__name__}.")
+        return netG, "raw"
 
-    def protocol(self, trainer: "Trainer") -> Dict[str, Any]:
+    def protocol(self, trainer: TrainingContext) -> Dict[str, Any]:
         """The score's protocol record: the metric's protocol (plus ``generator: 'ema'`` when the
         EMA generator is scored), as :func:`torch_mimicry.metrics.evaluate` records it."""
         protocol = self._job_ready().protocol()
@@ -163,7 +169,7 @@ class PeriodicEvaluator(TrainerComponent):
             return score > self.best["score"]
         return score < self.best["score"]
 
-    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
+    def after_iteration(self, trainer: TrainingContext, log_data: MetricLog) -> None:
         step = trainer.global_step
         if step % self.every:
             return
@@ -179,7 +185,7 @@ class PeriodicEvaluator(TrainerComponent):
             self._update_best(score, step)
             return
         protocol = self.protocol(trainer)
-        path = RunLayout(trainer.log_dir).metric_records(self.metric)
+        path = trainer.layout.metric_records(self.metric)
         records.save_record(path, records.make_record(self.metric, step, protocol, {0: score}))
         trainer.logger.writer.add_scalar(f"eval/{self.metric}", score, global_step=step)
         improved = self.is_better(score)
@@ -196,15 +202,17 @@ class PeriodicEvaluator(TrainerComponent):
         if self.is_better(score):
             self.best = {"step": step, "score": score}
 
-    def _save_best(self, trainer: "Trainer", step: int, score: float, protocol: Dict[str, Any]) -> None:
-        layout = RunLayout(trainer.log_dir)
+    def _save_best(self, trainer: TrainingContext, step: int, score: float, protocol: Dict[str, Any]) -> None:
+        layout = trainer.layout
         folder = layout.best_dir
-        nets: List[Tuple[str, BaseModel, Optional[torch.optim.Optimizer]]] = [
+        nets: List[Tuple[str, nn.Module, Optional[torch.optim.Optimizer]]] = [
             (NETD, trainer.netD, trainer.optD), (NETG, trainer.netG, trainer.optG)]
-        ema = getattr(trainer, "netG_ema", None)
+        ema = trainer.network(EMA)
         if ema is not None:
             nets.append((EMA, ema, None))
         for name, net, opt in nets:
+            if not isinstance(net, BaseModel):
+                raise TypeError(f"The best checkpoint saves BaseModel networks; {name} is a {type(net).__name__}.")
             net.save_checkpoint(folder, step, opt, name=checkpoint_file_name(name, step))
         atomic_json_dump({"metric": self.metric, "step": step, "score": score,
                           "generator": protocol.get("generator", "raw"),

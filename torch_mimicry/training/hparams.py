@@ -20,7 +20,7 @@ PARAMS_FILE = run_layout.PARAMS_FILE
 #: changes how often it logs); every other recorded hyperparameter must match. Components add
 #: their own (``<component>.<key>``, see ``TrainerComponent.mutable_hparams``).
 MUTABLE_HPARAMS = ("num_steps", "print_steps", "vis_steps", "log_steps", "save_steps", "flush_secs",
-                   "keep_last", "device", "channels_last", "compile")
+                   "keep_last", "device", "channels_last", "compile", "compile_status", "log_dir")
 
 #: Components that may be added to, removed from or changed in a resumed run.
 OPTIONAL_COMPONENTS = ("distributed", "precision", "evaluator", "progress")
@@ -77,6 +77,7 @@ def run_hyperparameters(trainer: "Trainer") -> Dict[str, Any]:
     except TypeError:
         dataset_size = None
     params: Dict[str, Any] = {
+        "log_dir": trainer.log_dir,
         "num_steps": trainer.num_steps,
         "n_dis": trainer.n_dis,
         "lr_decay": trainer.lr_decay,
@@ -98,6 +99,8 @@ def run_hyperparameters(trainer: "Trainer") -> Dict[str, Any]:
         "channels_last": trainer.channels_last,
         "compile": trainer.compile,
     }
+    params[trainer.strategy.name] = trainer.strategy.hparams()
+    params[trainer.precision.name] = trainer.precision.hparams()
     for component in trainer.components:
         params[str(component.name)] = component.hparams()  # every component has a name (the Trainer checks)
     return params

@@ -9,43 +9,47 @@ discriminator step before the term is computed; before ``ema_start`` generator s
 current step's means (as in the authors' code, whose EMA decay is 0 before its start iteration).
 
 The term reaches a discriminator whose ``train_step`` computes and back-propagates its own loss
-(a library family, the tutorial's SSGAN, a user's class): a forward hook sees the outputs on the
-real batch and on the generated images (see ``torch_mimicry.augment.hooks``) and registers a
-gradient hook on each, which adds ``weight * dR_LC / dD`` to the gradient that reaches the output
-during ``errD.backward()``. The parameter gradients are then exactly those of
-``errD + weight * R_LC`` (the anchors are constants for the gradient). Outputs are identified as in
-``DiscriminatorHooks``: a call on one concatenation of reals and fakes is not regularised.
+(a library family, the tutorial's SSGAN, a user's class): as a plugin of the discriminator hooks
+(see ``torch_mimicry.augment.hooks``) it sees the outputs on the real batch and on the generated
+images and registers a gradient hook on each, which adds ``weight * dR_LC / dD`` to the gradient
+that reaches the output during ``errD.backward()``. The parameter gradients are then exactly
+those of ``errD + weight * R_LC`` (the anchors are constants for the gradient). Outputs are
+identified as in ``DiscriminatorHooks``; in a call on one concatenation of reals and fakes the
+rows of each are regularised as such. A discriminator step that never calls the discriminator on
+both the real batch and generated images is refused (``InterceptionError``).
+
+``LeCam`` is the regulariser (a plugin, usable with ``DiscriminatorHooks`` alone);
+``Trainer(lecam=...)`` registers it into the Trainer's hooks through
+:class:`LeCamRegularization`, which also averages the anchors over the processes of a
+distributed run and follows the float16 loss scale.
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Set, Union
 
 import torch
-import torch.distributed as dist
 
-from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorHooks, DiscriminatorPlugin
+from torch_mimicry.augment.hooks import DiscriminatorCall, DiscriminatorPlugin
 from torch_mimicry.modules.regularizers import lecam_penalty
-from torch_mimicry.training.augmentation import discriminator_hooks, release_discriminator_hooks
-from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.context import TrainingContext
+from torch_mimicry.training.discriminator_plugins import DiscriminatorPluginComponent
 
 
-def make_lecam(lecam: Union[None, bool, float, "LeCam"]) -> Optional["LeCam"]:
+def make_lecam(lecam: Union[None, bool, float, "LeCam"]) -> Optional["LeCamRegularization"]:
     """``Trainer(lecam=...)``: None, a weight (float), True (default weight) or a ``LeCam`` object."""
     if lecam is None or lecam is False:
         return None
     if isinstance(lecam, LeCam):
-        return lecam
+        return LeCamRegularization(lecam)
     if lecam is True:
-        return LeCam()
+        return LeCamRegularization(LeCam())
     if isinstance(lecam, (int, float)):
-        return LeCam(weight=float(lecam))
+        return LeCamRegularization(LeCam(weight=float(lecam)))
     raise ValueError(f"lecam must be None, True, a weight (e.g. 0.3) or a LeCam object; got {lecam!r}.")
 
 
-class LeCam(TrainerComponent, DiscriminatorPlugin):
-    """The LeCam regulariser: a Trainer component (``Trainer(lecam=...)``) and a plugin of
-    ``DiscriminatorHooks`` (usable without the Trainer).
+class LeCam(DiscriminatorPlugin):
+    """The LeCam regulariser, a plugin of ``DiscriminatorHooks`` (``Trainer(lecam=...)`` registers it).
 
     Args:
         weight (float): lambda (0.3, the authors' CIFAR-10 BigGAN setting).
@@ -54,7 +58,6 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         one_sided (bool): the released code's ReLU form (True) or the paper's squares (False).
 
     State (``state_dict``): the two anchors. Logged: ``errD_LC`` (``weight * R_LC``) and the anchors.
-    Under distributed training the anchors average the outputs of every process.
     """
 
     name = "lecam"
@@ -72,11 +75,14 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         self.anchor_fake: Optional[float] = None
         self._outputs: Dict[str, List[torch.Tensor]] = {"real": [], "fake": []}
         self.last_value: Optional[float] = None
-        #: ``f(mean) -> mean`` over the processes of a distributed run (set by the Trainer).
+        #: ``f(mean) -> mean`` over the processes of a distributed run.
         self.reduce_mean: Optional[Callable[[torch.Tensor], torch.Tensor]] = None
-        #: ``f() -> float``: the loss scale of a float16 gradient scaler (set by the Trainer).
+        #: ``f() -> float``: the factor the discriminator's gradients are scaled by (float16).
         self.grad_scale: Optional[Callable[[], float]] = None
-        self.hooks: Optional[DiscriminatorHooks] = None
+
+    def required_kinds(self, phase: str) -> Set[str]:
+        """The discriminator's step must see the real batch and generated images."""
+        return {"real", "fake"} if phase == "D" else set()
 
     def _update_anchor(self, kind: str, mean: float, global_step: int) -> None:
         old = self.anchor_real if kind == "real" else self.anchor_fake
@@ -103,21 +109,32 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         return -2.0 * gap / n
 
     def observe(self, logits: torch.Tensor, call: DiscriminatorCall) -> None:
-        if call.phase != "D" or call.kind not in ("real", "fake"):
+        if call.phase != "D":
             return
-        detached = logits.detach()
-        mean = detached.float().mean()
-        if self.reduce_mean is not None:
-            mean = self.reduce_mean(mean)
-        self._update_anchor(call.kind, float(mean), call.global_step)
-        self._outputs[call.kind].append(detached)
-        if self.weight > 0 and logits.requires_grad:
-            logits.register_hook(self._gradient_hook(detached, call.kind))
+        for kind in ("real", "fake"):
+            part = call.select(logits, kind)
+            if part is None:
+                continue
+            detached = part.detach()
+            mean = detached.float().mean()
+            if self.reduce_mean is not None:
+                mean = self.reduce_mean(mean)
+            self._update_anchor(kind, float(mean), call.global_step)
+            self._outputs[kind].append(detached)
+            if self.weight > 0 and logits.requires_grad:
+                rows = None if call.kind == kind else call.mask(kind, logits.device)
+                logits.register_hook(self._gradient_hook(detached, kind, rows))
 
-    def _gradient_hook(self, outputs: torch.Tensor, kind: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    def _gradient_hook(self, outputs: torch.Tensor, kind: str,
+                       rows: Optional[torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
         def add_gradient(grad: torch.Tensor) -> torch.Tensor:
             scale = self.grad_scale() if self.grad_scale is not None else 1.0
-            return grad + (scale * self.weight) * self.output_gradient(outputs.float(), kind).to(grad.dtype)
+            extra = (scale * self.weight) * self.output_gradient(outputs.float(), kind).to(grad.dtype)
+            if rows is None:
+                return grad + extra
+            grad = grad.clone()
+            grad[rows] += extra
+            return grad
         return add_gradient
 
     def start_step(self, phase: str, global_step: int) -> None:
@@ -134,49 +151,16 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
                                                                 one_sided=self.one_sided))
         self._outputs = {"real": [], "fake": []}
 
-    # -- as a Trainer component ----------------------------------------------------------------------
-    def setup(self, trainer: Any) -> None:
-        self.hooks = discriminator_hooks(trainer)
-        self.hooks.add(self)
-        scaler = getattr(getattr(trainer, "precision", None), "scalers", {}).get("D")
-        if scaler is not None:
-            self.grad_scale = lambda: scaler.get_scale() if scaler.used else 1.0
-        distributed = getattr(trainer, "distributed", None)
-        if distributed is not None and distributed.active:
-            world = float(distributed.world_size)
-
-            def reduce_mean(mean: torch.Tensor) -> torch.Tensor:
-                mean = mean.clone()
-                dist.all_reduce(mean)
-                return mean / world
-
-            self.reduce_mean = reduce_mean
-
-    def step_context(self, trainer: Any, phase: str, real_batch: Any) -> contextlib.AbstractContextManager:
-        if self.hooks is None:  # train() called again after close()
-            self.hooks = discriminator_hooks(trainer)
-            self.hooks.add(self)
-        return self.hooks.step(phase, real_batch, trainer.global_step)
-
-    def after_step(self, trainer: Any, phase: str, log_data: Any) -> None:
-        if phase == "D":
-            for key, value in self.metrics().items():
-                log_data.add_metric(key, value, group="lecam")
-
-    def close(self, trainer: Any) -> None:
-        release_discriminator_hooks(trainer, self)
-        self.hooks = None
-
     # -- state --------------------------------------------------------------------------------------
-    def hparams(self) -> Dict[str, Any]:
+    def hparams(self) -> Dict[str, object]:
         """The settings, as recorded in the run's params.json."""
         return {"weight": self.weight, "decay": self.decay, "ema_start": self.ema_start, "one_sided": self.one_sided}
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> Dict[str, Optional[float]]:
         """The state that changes during training (saved in the checkpoints)."""
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
 
-    def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
+    def load_state_dict(self, state: Optional[Dict[str, Optional[float]]]) -> None:
         """Restores a ``state_dict()``."""
         if state is None:
             return
@@ -191,3 +175,24 @@ class LeCam(TrainerComponent, DiscriminatorPlugin):
         if self.anchor_real is not None and self.anchor_fake is not None:
             values["lecam_anchor_real"], values["lecam_anchor_fake"] = self.anchor_real, self.anchor_fake
         return values
+
+
+class LeCamRegularization(DiscriminatorPluginComponent):
+    """``Trainer(lecam=...)``: registers a :class:`LeCam` into the Trainer's discriminator hooks,
+    averages its anchors over the processes of a distributed run and scales its gradient like a
+    float16 loss; logs ``errD_LC`` after each discriminator step.
+
+    Args:
+        lecam (LeCam): the regulariser.
+    """
+
+    def __init__(self, lecam: LeCam) -> None:
+        super().__init__(lecam, name="lecam", log_group="lecam", log_phase="D")
+        self.lecam = lecam
+
+    def setup(self, context: TrainingContext) -> None:
+        self.register(context)
+        precision = context.precision
+        self.lecam.grad_scale = lambda: precision.grad_scale("D")
+        if context.strategy.active:
+            self.lecam.reduce_mean = context.strategy.mean

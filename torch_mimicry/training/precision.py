@@ -19,16 +19,12 @@ the scaler and update it (``BaseModel.backward_and_step``). A user's ``train_ste
 its scale halved: a normal event of float16 training, which does not stop training; only
 ``MAX_CONSECUTIVE_SKIPS`` skipped steps in a row do.
 """
+import contextlib
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, Optional, Set, Union
+from typing import Any, Callable, ContextManager, Dict, Optional, Set, Union
 
 import torch
-
-from torch_mimicry.training.components import TrainerComponent
-from torch_mimicry.training.metric_log import MetricLog
-
-if TYPE_CHECKING:  # the Trainer imports this module
-    from torch_mimicry.training.trainer import Trainer
+import torch.nn as nn
 
 #: Accepted values of ``Trainer(amp=...)``.
 AMP_MODES = (False, True, "fp16", "bf16")
@@ -86,16 +82,18 @@ class TrainerGradScaler(torch.amp.GradScaler):
         return super().unscale_(optimizer)
 
 
-class MixedPrecision(TrainerComponent):
-    """Autocast around each ``train_step`` and one gradient scaler per network (float16).
+class MixedPrecision:
+    """The Trainer's precision plugin: autocast around each ``train_step`` and one gradient
+    scaler per network (float16).
 
     Args:
         amp: ``False``, ``True``, ``'fp16'`` or ``'bf16'`` (see the module docstring).
         device (torch.device): the training device.
     """
 
+    #: Key of :meth:`hparams` in ``params.json`` and of :meth:`state_dict` in the trainer
+    #: checkpoint (both may change when a run resumes).
     name = "precision"
-    mutable_hparams = ("amp", "dtype")
 
     def __init__(self, amp: Union[bool, str], device: Union[str, torch.device]) -> None:
         self.amp = amp
@@ -110,43 +108,54 @@ class MixedPrecision(TrainerComponent):
 
     @property
     def enabled(self) -> bool:
+        """True under mixed precision (not float32)."""
         return self.mode is not None
 
     @property
     def dtype(self) -> torch.dtype:
+        """The autocast dtype (float32 when disabled)."""
         return _DTYPES.get(self.mode, torch.float32)
 
     def hparams(self) -> Dict[str, Any]:
+        """The settings recorded in ``params.json``."""
         return {"amp": self.amp if isinstance(self.amp, (bool, str)) else str(self.amp),
                 "dtype": "float32" if self.mode is None else str(self.dtype).replace("torch.", "")}
 
-    def setup(self, trainer: "Trainer") -> None:
-        if self.mode != "fp16":
+    def setup(self, before_unscale: Optional[Callable[[torch.optim.Optimizer], None]] = None) -> None:
+        """Makes the float16 gradient scalers; ``before_unscale(optimizer)`` runs on an optimizer's
+        gradients before they are unscaled (the strategy averages them there)."""
+        if self.mode != "fp16" or self.scalers:
             return
-        distributed = getattr(trainer, "distributed", None)
-        before_unscale = distributed.average_gradients_now if distributed is not None and distributed.active else None
         for phase in ("D", "G"):
             self.scalers[phase] = TrainerGradScaler(self.device.type, before_unscale=before_unscale)
 
-    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
+    def step_context(self, phase: str) -> ContextManager[Any]:
+        """The context of a ``train_step`` of ``phase`` (``'D'`` or ``'G'``): autocast, or nothing."""
         if self.mode is None:
-            return super().step_context(trainer, phase, real_batch)
+            return contextlib.nullcontext()
         if phase in self.scalers:
             self._scale_before[phase] = self.scalers[phase].get_scale()
             self.scalers[phase].used = False
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
-    def train_step_kwargs(self, trainer: "Trainer", phase: str) -> Dict[str, Any]:
+    def train_step_kwargs(self, phase: str) -> Dict[str, Any]:
+        """``{'scaler': ...}`` for a float16 step, else nothing."""
         return {"scaler": self.scalers[phase]} if phase in self.scalers else {}
 
-    def after_step(self, trainer: "Trainer", phase: str, log_data: MetricLog) -> None:
+    def grad_scale(self, phase: str) -> float:
+        """The factor the gradients of ``phase``'s step are scaled by while they are computed
+        (1 unless a float16 scaler scaled this step's loss)."""
+        scaler = self.scalers.get(phase)
+        return float(scaler.get_scale()) if scaler is not None and scaler.used else 1.0
+
+    def after_step(self, phase: str, net: nn.Module) -> None:
+        """Notes an overflowing float16 step, and warns once when ``net``'s ``train_step`` ignored its scaler."""
         if phase not in self.scalers:
             return
         if self.scalers[phase].get_scale() < self._scale_before[phase]:
             self._overflow = True
         if not self.scalers[phase].used and phase not in self._warned:
             self._warned.add(phase)
-            net = trainer.netD if phase == "D" else trainer.netG
             warnings.warn(f"{type(net).__name__}.train_step does not step its optimizer through the `scaler` it is "
                           "given: its float16 gradients are not scaled and may underflow. Use "
                           "BaseModel.backward_and_step(loss, optimizer, scaler) in train_step, or amp='bf16'.")
@@ -175,10 +184,12 @@ class MixedPrecision(TrainerComponent):
                 "rates, use amp='bf16', or train in float32.")
 
     def state_dict(self) -> Dict[str, Any]:
+        """The scalers' states (saved in the trainer checkpoint)."""
         return {"scalers": {phase: scaler.state_dict() for phase, scaler in self.scalers.items()},
                 "skipped_total": self.skipped_total}
 
     def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
+        """Restores :meth:`state_dict` (after :meth:`setup`)."""
         for phase, scaler_state in (state or {}).get("scalers", {}).items():
             if phase in self.scalers and scaler_state:
                 self.scalers[phase].load_state_dict(scaler_state)

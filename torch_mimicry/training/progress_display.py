@@ -1,11 +1,13 @@
 """How a run shows its progress: the Trainer's console lines, or a progress bar over generator steps."""
-from typing import Any
+from typing import Any, Dict
 
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.context import TrainingContext
+from torch_mimicry.training.metric_log import MetricLog
 from torch_mimicry.utils.progress import TrainingProgress
 
 
-class ProgressDisplay(TrainerComponent):
+class ProgressDisplay(TrainerComponent[TrainingContext]):
     """``Trainer(progress=...)``: ``'log'`` (default) prints the console line of every
     ``print_steps`` steps (losses, seconds per step, ETA); ``'bar'`` shows a tqdm bar with the
     latest losses instead (only on a terminal, and on rank 0); ``'auto'`` is ``'bar'`` where a bar
@@ -23,7 +25,7 @@ class ProgressDisplay(TrainerComponent):
         self.mode = mode
         self._opened = False
 
-    def hparams(self) -> dict:
+    def hparams(self) -> Dict[str, Any]:
         return {"mode": self.mode}
 
     @property
@@ -31,17 +33,14 @@ class ProgressDisplay(TrainerComponent):
         """True when the Trainer prints its console lines (no bar is shown)."""
         return self.display.wants_console_lines
 
-    def after_iteration(self, trainer: Any, log_data: Any) -> None:
-        if not trainer.is_main_process:
+    def after_iteration(self, context: TrainingContext, log_data: MetricLog) -> None:
+        if not context.is_main_process:
             return
         if not self._opened:  # opened at the first step run, so a resumed run starts where it stopped
-            trainer_at = trainer.global_step
-            trainer.global_step -= 1
-            self.display.setup(trainer)
-            trainer.global_step = trainer_at
+            self.display.open(context.num_steps, context.global_step - 1)
             self._opened = True
-        self.display.after_iteration(trainer, log_data)
+        self.display.after_iteration(context.global_step, log_data)
 
-    def close(self, trainer: Any) -> None:
-        self.display.close(trainer)
+    def close(self, context: TrainingContext) -> None:
+        self.display.close()
         self._opened = False

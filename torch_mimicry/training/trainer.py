@@ -1,51 +1,52 @@
-"""Trainer: assembles networks, optimizers, data and the training components, and runs the loop.
+"""Trainer: assembles networks, optimizers, data and the parts of a run, and runs the loop.
 
 The loop itself is short: ``n_dis`` discriminator steps, then one generator step, then logging
-and checkpoints. Everything else is a component with one job and its own state
-(:mod:`torch_mimicry.training.components`): distributed data parallel
-(:mod:`~torch_mimicry.training.distributed`), mixed precision
-(:mod:`~torch_mimicry.training.precision`), the EMA generator (:mod:`~torch_mimicry.training.ema`)
-and evaluation during training (:mod:`~torch_mimicry.training.evaluator`). Stopping on Ctrl-C is
-in :mod:`~torch_mimicry.training.interrupt`, ``compile=`` in
-:mod:`~torch_mimicry.training.compilation`.
+and checkpoints. Everything else is a part with one job and its own state: the run layout
+(:mod:`torch_mimicry.utils.run_layout`), the distribution strategy
+(:mod:`~torch_mimicry.training.distributed`), the precision plugin
+(:mod:`~torch_mimicry.training.precision`), the discriminator hooks
+(:mod:`torch_mimicry.augment.hooks`), saving and resuming (:mod:`~torch_mimicry.training.checkpointing`),
+and the components (:mod:`~torch_mimicry.training.components`): the EMA generator
+(:mod:`~torch_mimicry.training.ema`), evaluation during training
+(:mod:`~torch_mimicry.training.evaluator`), augmentations and LeCam, the progress display. The
+arguments are checked in :mod:`~torch_mimicry.training.arguments`, Ctrl-C is handled in
+:mod:`~torch_mimicry.training.interrupt`, ``compile=`` in :mod:`~torch_mimicry.training.compilation`.
 """
 import contextlib
-import inspect
+import copy
 import os
 import time
-import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sized, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
 
 import torch
 import torch.nn as nn
 
 from torch_mimicry.augment import Augmentation
-from torch_mimicry.nets.basemodel import CheckpointError, load_checkpoint_file
+from torch_mimicry.augment.hooks import DiscriminatorHooks
 from torch_mimicry.nets.gan.gan import BaseDiscriminator, BaseGenerator
-from torch_mimicry.training import checks, hparams
+from torch_mimicry.training import arguments, checks, hparams
 from torch_mimicry.training.augmentation import DiscriminatorAugmentation
-from torch_mimicry.training.compilation import compile_networks
+from torch_mimicry.training.checkpointing import Checkpointing
+from torch_mimicry.training.compilation import Compilation, restore_snapshot, state_snapshot
 from torch_mimicry.training.components import TrainerComponent
 from torch_mimicry.training.data import BatchStream, shard_dataloader
 from torch_mimicry.training.distributed import DistributedTraining, init_process_group_from_environment
-from torch_mimicry.training.ema import EMAGenerator, check_ema_args
+from torch_mimicry.training.ema import EMAGenerator
 from torch_mimicry.training.evaluator import PeriodicEvaluator
 from torch_mimicry.training.interrupt import StopOnSignal
 from torch_mimicry.training.lecam import LeCam, make_lecam
 from torch_mimicry.training.logger import Logger
 from torch_mimicry.training.memory_format import default_channels_last
 from torch_mimicry.training.metric_log import MetricLog
-from torch_mimicry.training.precision import MixedPrecision, resolve_amp
+from torch_mimicry.training.precision import MixedPrecision
 from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
-from torch_mimicry.utils.io import SaveError, StrPath, atomic_json_dump, atomic_torch_save, ensure_dir
-from torch_mimicry.utils.run_layout import NETD, NETG, TRAINER, RunLayout, checkpoint_file_name
+from torch_mimicry.utils.io import StrPath, atomic_json_dump, ensure_dir
+from torch_mimicry.utils.run_layout import EMA, NETD, NETG, RunLayout
 
 #: ``(images [N, C, H, W], labels)`` as a ``train_step`` receives it.
 _Batch = Tuple[torch.Tensor, Any]
-#: A trainer checkpoint's state (``trainer_<step>_steps.pth``).
-_State = Dict[str, Any]
 
 
 class _frozen:
@@ -66,28 +67,6 @@ class _frozen:
     def __exit__(self, *exc: object) -> None:
         for p in self.params:
             p.requires_grad_(True)
-
-
-def _check_positive_int(name: str, value: object, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def _check_interval(name: str, value: object) -> None:
-    """A positive integer, or ``float('inf')`` for "never" (as in torch-mimicry 0.1.16)."""
-    if value != float("inf"):
-        _check_positive_int(name, value)
-
-
-def _accepts_keyword(fn: Callable[..., Any], name: str) -> bool:
-    """True when calling ``fn`` with keyword ``name`` is allowed (named or ``**kwargs``)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    return any(p.kind is p.VAR_KEYWORD or p.name == name for p in params)
 
 
 class Trainer:
@@ -159,6 +138,13 @@ class Trainer:
     After construction ``log_dir`` exists, and ``netG_ckpt_dir`` / ``netD_ckpt_dir`` name the
     checkpoint folders (those of the given checkpoint files, if any), ``scheduler`` the
     learning-rate schedule and ``logger`` the Logger.
+
+    The parts of a Trainer, which its components see (:class:`~torch_mimicry.training.context.TrainingContext`):
+    ``layout`` (every path of ``log_dir``), ``strategy`` (distribution across processes),
+    ``precision`` (autocast and gradient scalers), ``discriminator_hooks`` (where augmentations
+    and regularisers of the discriminator register; entered around every ``train_step``),
+    ``logger``, ``scheduler``, ``stream`` (the batches), ``checkpointing`` (saving and resuming)
+    and ``components`` (EMA generator, evaluator, augmentation, LeCam, progress display, yours).
     """
 
     def __init__(self, netD: BaseDiscriminator, netG: BaseGenerator, optD: torch.optim.Optimizer,
@@ -176,98 +162,60 @@ class Trainer:
                  lecam: Union[float, LeCam, None] = None, progress: str = "log",
                  components: Optional[Iterable[TrainerComponent]] = None,
                  ) -> None:  # up to amp: 0.1.16's positional order
-        for name, net in (("netD", netD), ("netG", netG)):
-            if not isinstance(net, torch.nn.Module) or not callable(getattr(net, "train_step", None)):
-                raise TypeError(f"{name} must be a torch_mimicry network (an nn.Module with a train_step method), "
-                                f"got {type(net).__name__}.")
-        for name, opt in (("optD", optD), ("optG", optG)):
-            if not isinstance(opt, torch.optim.Optimizer):
-                raise TypeError(f"{name} must be a torch.optim.Optimizer, got {type(opt).__name__}.")
-        _check_positive_int("num_steps", num_steps)
-        _check_positive_int("n_dis", n_dis)
-        for name in ("print_steps", "vis_steps", "log_steps", "save_steps"):
-            _check_interval(name, locals()[name])
-        _check_positive_int("flush_secs", flush_secs)
-        _check_positive_int("keep_last", keep_last, allow_none=True)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"seed must be an int or None, got {seed!r}.")
-        if lr_decay == "None":
-            lr_decay = None
-        if lr_decay not in (None, "linear"):
-            raise ValueError(f"Unknown lr_decay {lr_decay!r}: expected None or 'linear'.")
-        check_ema_args(ema_decay, ema_start)
-        resolve_amp(amp, "cpu")
         extra = list(components or [])
-        for component in extra:
-            if not hasattr(component, "step_context") or not getattr(component, "name", None):
-                raise TypeError(f"components must be TrainerComponent objects with a name; got "
-                                f"{type(component).__name__}.")
-        try:
-            num_batches: Optional[int] = len(cast(Sized, dataloader))  # an iterable may have no length
-        except TypeError:
-            num_batches = None
-        if num_batches == 0:
-            raise ValueError("The dataloader yields no batches: check the dataset's size and the batch size "
-                             "(with drop_last=True a dataset smaller than one batch yields none).")
-        for name, path in (("netG_ckpt_file", netG_ckpt_file), ("netD_ckpt_file", netD_ckpt_file)):
-            if path is not None and not os.path.isfile(path):
-                raise FileNotFoundError(f"{name}: no checkpoint file at {path!r}.")
-        if (netG_ckpt_file is None) != (netD_ckpt_file is None):
-            raise ValueError("Give both netG_ckpt_file and netD_ckpt_file to resume from files, or neither.")
+        arguments.check_trainer_arguments(
+            netD, netG, optD, optG, num_steps, n_dis, dict(print_steps=print_steps, vis_steps=vis_steps,
+                                                           log_steps=log_steps, save_steps=save_steps),
+            flush_secs, keep_last, seed, ema_decay, ema_start, amp, compile, extra, netG_ckpt_file, netD_ckpt_file)
+        num_batches = arguments.num_batches(dataloader)
         checks.check_trainer_inputs(netD, netG, optD, optG, dataloader)  # contract checks (training/checks.py)
 
+        # The run: networks, optimizers, schedule, intervals.
         self.netD, self.netG, self.optD, self.optG = netD, netG, optD, optG
-        self.num_steps = num_steps
-        self.log_dir = os.fspath(log_dir)
-        self.layout = RunLayout(self.log_dir)
-        self.n_dis = n_dis
-        self.lr_decay = lr_decay
+        self.num_steps, self.n_dis, self.lr_decay = num_steps, n_dis, arguments.normalise_lr_decay(lr_decay)
         self.netG_ckpt_file, self.netD_ckpt_file = netG_ckpt_file, netD_ckpt_file
         self.print_steps, self.vis_steps, self.log_steps = print_steps, vis_steps, log_steps
-        self.save_steps, self.flush_secs = save_steps, flush_secs
-        self.seed = seed
-        self.keep_last = keep_last
-        if not isinstance(compile, (bool, dict)):
-            raise ValueError(f"compile must be True, False or a dict of torch.compile options; got {compile!r}.")
+        self.save_steps, self.flush_secs, self.keep_last, self.seed = save_steps, flush_secs, keep_last, seed
         self.compile = compile
+        self.compilation = Compilation(compile if isinstance(compile, dict) else {}) if compile else None
+        self.layout = RunLayout(log_dir)
 
-        device = torch.device(device) if device is not None else self._model_device()
-        init_process_group_from_environment(device)
-        self.distributed = DistributedTraining(sync_bn=sync_bn)
-        self.rank, self.world_size = self.distributed.rank, self.distributed.world_size
-        self.is_main_process = self.rank == 0
-        self.device = self.distributed.local_device(device)
-
+        # Where it runs: the strategy (processes, devices), the data, the memory format, the precision.
+        init_process_group_from_environment(torch.device(device) if device is not None else self._model_device())
+        self.strategy = DistributedTraining(sync_bn=sync_bn)
+        self.device = self.strategy.local_device(torch.device(device) if device is not None else self._model_device())
         self.user_dataloader = dataloader
         self.dataloader = (shard_dataloader(dataloader, self.rank, self.world_size, seed=seed or 0)
-                           if self.distributed.active else dataloader)
-        self.num_batches = len(cast(Sized, self.dataloader)) if num_batches is not None else None
-
+                           if self.strategy.active else dataloader)
+        self.num_batches = num_batches
         self.channels_last = (default_channels_last(self.device, netD, netG) if channels_last is None
                               else bool(channels_last))
         for net in (self.netD, self.netG):
             net.to(self.device)
             if self.channels_last:
                 net.to(memory_format=torch.channels_last)
-
         self.precision = MixedPrecision(amp, self.device)
+        self.discriminator_hooks = DiscriminatorHooks(self.netD, self.netG)
+
+        # The components, in the order their hooks run (the evaluator scores the average the EMA
+        # has just updated), then the user's.
         self.ema = EMAGenerator(ema_decay, ema_start) if ema_decay is not None else None
         self.evaluator = PeriodicEvaluator(eval_every, eval_metric, eval_kwargs) if eval_every is not None else None
         self.augmentation = DiscriminatorAugmentation(augment) if augment is not None else None
         self.lecam = make_lecam(lecam)
         self.progress = ProgressDisplay(progress)
-        builtin: Tuple[Optional[TrainerComponent], ...] = (self.distributed, self.precision, self.ema, self.evaluator,
-                                                             self.augmentation, self.lecam, self.progress)
-        self.components: List[TrainerComponent] = [c for c in builtin if c is not None]
-        self.components += extra
-        names = [c.name for c in self.components]
+        builtin: List[Optional[TrainerComponent[Any]]] = [self.ema, self.evaluator, self.augmentation, self.lecam,
+                                                          self.progress]
+        self.components: List[TrainerComponent[Any]] = [c for c in builtin if c is not None] + extra
+        names = [c.name for c in self.components] + [self.strategy.name, self.precision.name]
         if len(set(names)) != len(names):
-            raise ValueError(f"Component names must be unique; got {names}.")
-        self.netG_ema: Optional[BaseGenerator] = None  # set by the EMA component
+            raise ValueError(f"Component names must be unique and not 'distributed' or 'precision'; got {names}.")
 
-        self.params = self._hyperparameters()
-        self._check_resume_consistency()
-
+        # Its records: hyperparameters (checked against a run being resumed), logs, checkpoints.
+        self.params = hparams.run_hyperparameters(self)
+        self.checkpointing = Checkpointing(self)
+        if self.checkpointing.complete_steps():  # a run that stopped before its first checkpoint may start over
+            hparams.check_resume_consistency(self.layout.params_file, self.params, self.components, self.log_dir)
         os.makedirs(self.log_dir, exist_ok=True)
         self.netG_ckpt_dir = (os.path.dirname(os.path.abspath(netG_ckpt_file)) if netG_ckpt_file
                               else self.layout.checkpoint_dir(NETG))
@@ -276,13 +224,52 @@ class Trainer:
         self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=self.num_batches or 1,
                              n_dis=n_dis, flush_secs=flush_secs)
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
-        self.global_step = 0
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
+        self.global_step = 0
         self._setup_done = False
         self._first_batch_checked = False  # contract checks (training/checks.py)
 
     # ----------------------------------------------------------------------------------
-    # Hyperparameters
+    # What components see (training/context.py) and older names
+    @property
+    def log_dir(self) -> str:
+        """The run's folder."""
+        return self.layout.root
+
+    @property
+    def rank(self) -> int:
+        """This process's rank (0 without distributed training)."""
+        return self.strategy.rank
+
+    @property
+    def world_size(self) -> int:
+        """The number of processes."""
+        return self.strategy.world_size
+
+    @property
+    def is_main_process(self) -> bool:
+        """True on the process that writes files (rank 0)."""
+        return self.strategy.is_main_process
+
+    @property
+    def distributed(self) -> DistributedTraining:
+        """The strategy, under its earlier name."""
+        return self.strategy
+
+    def network(self, name: str) -> Optional[nn.Module]:
+        """A network published by a component (``'netG_ema'``), or None."""
+        for component in self.components:
+            net = component.networks().get(name)
+            if net is not None:
+                return net
+        return None
+
+    @property
+    def netG_ema(self) -> Optional[BaseGenerator]:
+        """The EMA generator (``Trainer(ema_decay=...)``), None without one or before ``train()``."""
+        net = self.network(EMA)
+        return net if isinstance(net, BaseGenerator) else None
+
     def _model_device(self) -> torch.device:
         for p in self.netG.parameters():
             if p.device.type != "cpu":
@@ -290,152 +277,10 @@ class Trainer:
             break
         return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
 
-    def _hyperparameters(self) -> Dict[str, Any]:
-        return hparams.run_hyperparameters(self)
-
-    def _check_resume_consistency(self) -> None:
-        """Refuses to resume a run whose recorded hyperparameters differ from these ones."""
-        if not self.layout.complete_steps()[0]:
-            return  # nothing to resume: a run that stopped before its first checkpoint may start over changed
-        hparams.check_resume_consistency(self.layout.params_file, self.params, self.components, self.log_dir)
-
-    # ----------------------------------------------------------------------------------
-    # Checkpoints
-    def _extra_checkpoint_names(self) -> Tuple[str, ...]:
-        return tuple(name for c in self.components for name in c.checkpoint_names())
-
-    def _trainer_state(self, rank_states: List[Dict[str, Any]]) -> _State:
-        return {
-            "global_step": self.global_step,
-            "rng": rank_states[0]["rng"],
-            "ranks": rank_states,
-            "data": self.stream.state_dict(),
-            "components": {c.name: c.state_dict() for c in self.components},
-        }
-
     def save_checkpoints(self) -> None:
         """Writes netD, netG, the components' files and the trainer state of the current global
         step (rank 0 only; every rank must call it), then prunes old ones."""
-        step = self.global_step
-        rank_states = self.distributed.gather({"rng": get_rng_state(), "epoch_rng": self.stream.state_dict()["epoch_rng"]})
-        if self.is_main_process:
-            try:
-                self.netD.save_checkpoint(self.layout.checkpoint_dir(NETD), step, self.optD,
-                                          name=checkpoint_file_name(NETD, step))
-                self.netG.save_checkpoint(self.layout.checkpoint_dir(NETG), step, self.optG,
-                                          name=checkpoint_file_name(NETG, step))
-                for component in self.components:
-                    component.save(self, step)
-                atomic_torch_save(self._trainer_state(rank_states),
-                                  self.layout.checkpoint_path(TRAINER, step),
-                                  what=f"trainer state of step {step}")
-            except SaveError:  # full disk, read-only folder: no incomplete step stays behind
-                self.layout.remove_step(step, self._extra_checkpoint_names())
-                raise
-            if self.keep_last is not None:
-                extra = self._extra_checkpoint_names()
-                steps, _ = self.layout.complete_steps(extra)
-                for old in steps[self.keep_last:]:
-                    self.layout.remove_step(old, extra)
-        self.distributed.barrier()
-
-    def _restore_from(self, netD_file: StrPath, netG_file: StrPath,
-                      trainer_file: Optional[str]) -> Tuple[int, Optional[_State]]:
-        """Loads all three files first, then applies them; raises CheckpointError if any is unreadable."""
-        d = load_checkpoint_file(netD_file)
-        g = load_checkpoint_file(netG_file)
-        t = None
-        if trainer_file is not None:
-            if not os.path.isfile(trainer_file):
-                raise CheckpointError(f"Trainer state {trainer_file!r} is missing.")
-            try:
-                t = torch.load(trainer_file, map_location="cpu", weights_only=True)
-            except Exception as e:  # noqa: BLE001  (any failure to read means a corrupt file)
-                raise CheckpointError(f"Trainer state {trainer_file!r} cannot be read ({e}).") from e
-        if d.get("global_step") != g.get("global_step"):
-            raise ValueError(f"The generator checkpoint is at step {g.get('global_step')} and the discriminator "
-                             f"checkpoint at step {d.get('global_step')}: resume from files of the same step.")
-        self.netD.restore_checkpoint(netD_file, self.optD)
-        self.netG.restore_checkpoint(netG_file, self.optG)
-        step = int(g["global_step"])
-        if t is not None:
-            for component in self.components:
-                component.restore(self, step)
-        return step, t
-
-    def _resume_from_files(self, netD_file: StrPath, netG_file: StrPath) -> Tuple[int, Optional[_State]]:
-        step, state = self._restore_from(netD_file, netG_file, None)
-        trainer_file = self.layout.checkpoint_path(TRAINER, step)
-        if os.path.isfile(trainer_file):
-            state = torch.load(trainer_file, map_location="cpu", weights_only=True)
-            for component in self.components:
-                component.restore(self, step)
-        return step, state
-
-    def _resume_latest(self, only_step: Optional[int] = None) -> Tuple[int, Optional[_State]]:
-        """Restores the latest complete checkpoint (or ``only_step``); ``(step, state)`` or ``(0, None)``."""
-        extra = self._extra_checkpoint_names()
-        steps, with_state = self.layout.complete_steps(extra)
-        if only_step is not None:
-            steps = [only_step]
-        failures: List[str] = []
-        for step in steps:
-            netD_file, netG_file = (self.layout.checkpoint_path(n, step) for n in (NETD, NETG))
-            trainer_file = self.layout.checkpoint_path(TRAINER, step) if with_state else None
-            try:
-                _, state = self._restore_from(netD_file, netG_file, trainer_file)
-            except CheckpointError as e:
-                if only_step is not None:
-                    raise
-                failures.append(f"step {step}: {e}")
-                print(f"WARNING: checkpoint of step {step} is unusable: {e} Falling back to the previous one.",
-                      flush=True)
-                continue
-            if not with_state:
-                warnings.warn(f"Resuming from step {step} without trainer state (RNG and data position): the run "
-                              "continues, but not exactly as an uninterrupted one would.")
-            return step, state
-        if steps:
-            raise CheckpointError(f"No usable checkpoint in {self.log_dir!r}: every saved step failed to load ("
-                                  + "; ".join(failures) + "). Move the checkpoints folder away to start afresh.")
-        return 0, None
-
-    def _resume(self) -> Optional[_State]:
-        """Restores the checkpoint to continue from, if any (every rank the step rank 0 chose);
-        returns the trainer state or None."""
-        if self.netG_ckpt_file is not None and self.netD_ckpt_file is not None:  # both or neither
-            self.global_step, state = self._resume_from_files(self.netD_ckpt_file, self.netG_ckpt_file)
-            return state
-        if self.distributed.active:
-            chosen = self._resume_latest()[0] if self.is_main_process else None
-            chosen = self.distributed.broadcast(chosen)
-            if not self.is_main_process and chosen:
-                self._resume_latest(only_step=chosen)
-            if chosen:
-                state = self._load_trainer_state(chosen)
-                self.global_step = chosen
-                return state
-            return None
-        self.global_step, state = self._resume_latest()
-        return state
-
-    def _load_trainer_state(self, step: int) -> Optional[_State]:
-        path = self.layout.checkpoint_path(TRAINER, step)
-        return torch.load(path, map_location="cpu", weights_only=True) if os.path.isfile(path) else None
-
-    def _apply_trainer_state(self, state: _State) -> None:
-        """Data position, RNG state and component states of a resumed run, for this rank."""
-        ranks = state.get("ranks") or [{"rng": state.get("rng"), "epoch_rng": state.get("epoch_rng")}]
-        mine = ranks[self.rank] if self.rank < len(ranks) else None
-        data = dict(state.get("data") or {"batches_in_epoch": state.get("batches_in_epoch", 0)})
-        data["epoch_rng"] = mine["epoch_rng"] if mine is not None else None
-        self.stream.load_state_dict(data)
-        if mine is not None and mine.get("rng") is not None:
-            set_rng_state(mine["rng"])
-        else:  # more ranks than the run that saved: a seed of this rank's own
-            seed_everything((self.seed or 0) * 1_000_003 + self.global_step * 7_919 + self.rank)
-        for component in self.components:
-            component.load_state_dict((state.get("components") or {}).get(component.name))
+        self.checkpointing.save()
 
     # ----------------------------------------------------------------------------------
     # Data
@@ -459,9 +304,9 @@ class Trainer:
         bad = log_data.non_finite()
         if bad and self.precision.tolerates_non_finite():
             bad = []  # a float16 overflow: the scaler skipped the step and lowered its scale
-        any_bad, = self.distributed.any_flag(bool(bad))
+        any_bad, = self.strategy.any_flag(bool(bad))
         if any_bad:
-            last = self.layout.complete_steps(self._extra_checkpoint_names())[0]
+            last = self.checkpointing.complete_steps()
             where = f"step {last[0]}" if last else "none yet"
             what = f"Non-finite {', '.join(bad)}" if bad else "A non-finite loss on another rank"
             raise FloatingPointError(
@@ -470,18 +315,22 @@ class Trainer:
                 "Lower the learning rates, check the data range ([-1, 1]) or the loss.")
 
     def _step(self, phase: str, real_batch: _Batch, log_data: MetricLog) -> MetricLog:
-        """One ``train_step`` of netD (``phase='D'``) or netG (``'G'``) inside the components' contexts."""
-        net, other = (self.netD, {"netG": self.netG, "optD": self.optD}) if phase == "D" else \
-            (self.netG, {"netD": self.netD, "optG": self.optG})
-        kwargs: Dict[str, Any] = {}
+        """One ``train_step`` of netD (``phase='D'``) or netG (``'G'``) inside the parts' contexts."""
+        net, opt, other = ((self.netD, self.optD, {"netG": self.netG, "optD": self.optD}) if phase == "D" else
+                           (self.netG, self.optG, {"netD": self.netD, "optG": self.optG}))
+        kwargs: Dict[str, Any] = dict(self.precision.train_step_kwargs(phase))
+        self.strategy.begin_step()
         with contextlib.ExitStack() as stack:
+            stack.enter_context(self.precision.step_context(phase))
+            stack.enter_context(self.discriminator_hooks.step(phase, real_batch, self.global_step, optimizer=opt))
             for component in self.components:
                 stack.enter_context(component.step_context(self, phase, real_batch))
                 kwargs.update(component.train_step_kwargs(self, phase))
             train_step = cast(Callable[..., MetricLog], net.train_step)  # each family has its own signature
-            kwargs = {k: v for k, v in kwargs.items() if _accepts_keyword(train_step, k)}
+            kwargs = {k: v for k, v in kwargs.items() if arguments.accepts_keyword(train_step, k)}
             log_data = train_step(real_batch, log_data=log_data, device=self.device, global_step=self.global_step,
                                   **other, **kwargs)
+        self.precision.after_step(phase, net)
         for component in self.components:
             component.after_step(self, phase, log_data)
         return log_data
@@ -503,34 +352,63 @@ class Trainer:
         self.precision.end_iteration()
         return log_data
 
-    def _write_params(self) -> None:
-        atomic_json_dump(hparams.json_value(self.params), self.layout.params_file)
-
     def _setup(self) -> None:
-        """Sets the components up (once) and compiles the networks when asked."""
+        """Sets the parts up (the strategy at every ``train()``, the rest once) and compiles the
+        networks when asked."""
+        self.strategy.setup((self.netD, self.netG), (self.optD, self.optG), self.device)
         if self._setup_done:
             return
+        self.precision.setup(self.strategy.average_gradients_now if self.strategy.active else None)
         for component in self.components:
             component.setup(self)
-        if self.compile:
-            compile_networks((self.netD, self.netG), self.compile if isinstance(self.compile, dict) else {})
+        if self.compilation is not None:
+            self.compilation.setup({"netD": self.netD, "netG": self.netG})
+            self.params["compile_status"] = dict(self.compilation.status)
         self._setup_done = True
+
+    def _snapshot(self) -> Dict[str, Any]:
+        """The state of the run before an iteration (networks, optimizers, RNG, data position, the
+        precision plugin and the components), for the compile fallback of the first iteration."""
+        return {"nets": state_snapshot((self.netD, self.netG), (self.optD, self.optG)), "rng": get_rng_state(),
+                "data": self.stream.state_dict(), "precision": copy.deepcopy(self.precision.state_dict()),
+                "components": {c.name: copy.deepcopy(c.state_dict()) for c in self.components}}
+
+    def _restore_snapshot(self, snapshot: Dict[str, Any]) -> None:
+        restore_snapshot(snapshot["nets"], (self.netD, self.netG), (self.optD, self.optG))
+        self.stream.load_state_dict(snapshot["data"])
+        set_rng_state(snapshot["rng"])
+        self.precision.load_state_dict(snapshot["precision"])
+        for component in self.components:
+            component.load_state_dict(snapshot["components"][component.name])
+
+    def _first_iteration(self, log_data: MetricLog) -> MetricLog:
+        """The first iteration of ``train()``; with ``compile=``, retried uncompiled where compiling fails."""
+        if self.compilation is None:
+            return self._train_iteration(log_data)
+        status = dict(self.compilation.status)
+        log_data = self.compilation.first_iteration(lambda: self._train_iteration(copy.deepcopy(log_data)),
+                                                    self._snapshot, self._restore_snapshot)
+        if self.compilation.status != status:
+            self.params["compile_status"] = dict(self.compilation.status)
+            if self.is_main_process:
+                atomic_json_dump(hparams.json_value(self.params), self.layout.params_file)
+        return log_data
 
     def _start(self) -> bool:
         """Resumes or seeds the run; returns False when there is nothing left to train."""
-        state = self._resume()
-        if state is None and self.global_step == 0 and (self.seed is not None or self.distributed.active):
-            base = self.seed if self.seed is not None else self.distributed.broadcast(torch.initial_seed())
+        self.global_step, state = self.checkpointing.resume()
+        if state is None and self.global_step == 0 and (self.seed is not None or self.strategy.active):
+            base = self.seed if self.seed is not None else self.strategy.broadcast(torch.initial_seed())
             seed_everything(base + self.rank)
         if self.is_main_process:
-            self._write_params()
+            atomic_json_dump(hparams.json_value(self.params), self.layout.params_file)
         if self.global_step >= self.num_steps:
             if self.is_main_process:
                 print(f"INFO: {self.log_dir!r} is already at step {self.global_step} of {self.num_steps}; "
                       "nothing to do.", flush=True)
             return False
         if state is not None:
-            self._apply_trainer_state(state)
+            self.checkpointing.apply_state(state)
         else:
             self.stream.new_epoch()
         if self.global_step and self.is_main_process:
@@ -565,23 +443,26 @@ class Trainer:
         finally:
             for component in self.components:
                 component.close(self)
+            self.strategy.close()
             self.logger.close()
         return self.global_step
 
     def _run(self) -> None:
         last_saved = self.global_step
         interval_start, interval_steps = time.time(), 0
-        stop = False
+        stop, first = False, True
         try:
             with StopOnSignal(lambda: self.global_step) as stop_request:
                 while self.global_step < self.num_steps and not stop:
                     log_data = self.scheduler.step(MetricLog(), self.global_step)
-                    log_data = self._train_iteration(log_data)
+                    log_data = self._first_iteration(log_data) if first else self._train_iteration(log_data)
+                    first = False
                     self.global_step += 1
                     interval_steps += 1
+                    self.strategy.synchronize_buffers((self.netD, self.netG))
                     for component in self.components:
                         component.after_iteration(self, log_data)
-                    stop, = self.distributed.any_flag(stop_request.received is not None)
+                    stop, = self.strategy.any_flag(stop_request.received is not None)
                     self._log(log_data, (interval_start, interval_steps))
                     if self.global_step % self.print_steps == 0:
                         interval_start, interval_steps = time.time(), 0

@@ -160,15 +160,20 @@ class TrainingProgress:
             return not progress_enabled()
         return self.mode == "log" or not progress_enabled(True)
 
-    def setup(self, trainer: Any) -> None:
-        """Opens the bar at ``trainer.global_step`` of ``trainer.num_steps``."""
+    def open(self, num_steps: int, initial_step: int = 0) -> None:
+        """Opens the bar at ``initial_step`` of ``num_steps`` (nothing when no bar is shown)."""
         if self.wants_console_lines:
             return
-        self._bar = progress(total=trainer.num_steps, initial=trainer.global_step, desc="training", unit="step",
+        self._bar = progress(total=num_steps, initial=initial_step, desc="training", unit="step",
                              enabled=True, leave=True)
 
-    def after_iteration(self, trainer: Any, log_data: Any) -> None:
-        """Advances the bar by one generator step; shows the latest ``postfix_keys``."""
+    def setup(self, trainer: Any) -> None:
+        """Opens the bar at ``trainer.global_step`` of ``trainer.num_steps``."""
+        self.open(trainer.num_steps, trainer.global_step)
+
+    def after_iteration(self, step: Any, log_data: Any) -> None:
+        """Advances the bar by one generator step; shows the latest ``postfix_keys`` (``step``
+        is not read: the bar counts its updates)."""
         if self._bar is None:
             return
         self._bar.update(1)
