@@ -146,9 +146,11 @@ def main():
     run, n_dis = iteration_fn(args.family, args.batch_size, args.log_dir, device=args.device, amp=amp,
                               channels_last=channels_last, compile=args.compile, augment=augment, lecam=args.lecam)
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+    warmup_start = time.perf_counter()
     for _ in range(args.warmup):
         run()
     sync()
+    warmup_seconds = time.perf_counter() - warmup_start  # with compile=True: includes compiling
     times, cpu_times = [], []
     for _ in range(args.iters):
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -160,7 +162,8 @@ def main():
                       "n_dis": n_dis, "batch_size": args.batch_size, "threads": args.threads, "device": args.device,
                       "amp": args.amp, "channels_last": args.channels_last, "compile": args.compile,
                       "augment": args.augment, "ada_p": args.ada_p, "lecam": args.lecam,
-                      "seconds_per_iteration": times, "cpu_seconds_per_iteration": cpu_times}))
+                      "warmup_seconds": warmup_seconds, "seconds_per_iteration": times,
+                      "cpu_seconds_per_iteration": cpu_times}))
 
 
 if __name__ == "__main__":
