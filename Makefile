@@ -1,7 +1,8 @@
 # `make demo`: a short SNGAN run on the embedded synthetic dataset (offline, a few minutes on 2 cores).
 # `make test`: everything CI runs (.ci/run and .circleci/config.yml call it): the type check, the
 #   documentation build, the test suite, and the built wheel checked in a fresh environment.
-# Each part has its own target: typecheck, docs, unit, dist, wheel-check.
+# Each part has its own target: typecheck, docs, unit, dist, wheel-check. `make test-all`: the
+#   same with the full option x family matrix.
 # All of them create .venv and install what they need.
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DIST := dist
 SPHINX := $(PY) -m sphinx -W --keep-going -q -d docs/_build/doctrees
 
-.PHONY: demo test unit typecheck docs dist wheel-check install bench clean
+.PHONY: demo test test-all unit unit-all typecheck docs dist wheel-check install bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,13 @@ test: typecheck docs unit wheel-check
 
 unit: $(TEST_STAMP)
 	$(PY) -m pytest tests -q -p no:cacheprovider
+
+# `make test` with the whole option x family matrix (tests/training/test_option_matrix.py) instead
+# of its slice: every Trainer option on every family (long on a CPU: compile=True builds kernels).
+test-all: typecheck docs unit-all wheel-check
+
+unit-all: $(TEST_STAMP)
+	MIMICRY_FULL_MATRIX=1 $(PY) -m pytest tests -q -p no:cacheprovider
 
 # mypy with the configuration in pyproject.toml (the package and tests/typing).
 typecheck: $(TEST_STAMP)
