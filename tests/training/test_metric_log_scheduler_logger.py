@@ -74,7 +74,7 @@ def test_logger_console_and_images(tmp_path, capsys):
     log = MetricLog()
     log.add_metric("errD", 1.23456, group="loss")
     text = logger.print_log(global_step=3, log_data=log, time_taken=0.5, steps_left=97)
-    assert text.splitlines()[0] == "INFO: [Epoch 2/50][Global Step: 3/100]"
+    assert text.splitlines()[0] == "INFO: [Epoch 2/50][Global Step: 3/100] "  # 0.1.16 ends it with a space
     assert "| errD: 1.2346" in text and "(0.5000 sec/idx, ETA 0m48s)" in text
     assert capsys.readouterr().out.strip() == text
 

@@ -77,13 +77,15 @@ class Logger:
 
     def print_log(self, global_step: int, log_data: MetricLog, time_taken: float,
                   steps_left: Optional[int] = None) -> str:
-        """Prints one block: epoch, step, every metric (sorted by name) and seconds per step.
+        """Prints one block: epoch, step, every metric (sorted by name, rounded to its precision
+        as torch-mimicry 0.1.16 printed it) and seconds per step (and the time left when
+        ``steps_left`` is given).
 
         Returns the printed text.
         """
         lines = [f"INFO: [Epoch {self.epoch(global_step)}/{self.num_epochs}]"
-                 f"[Global Step: {global_step}/{self.num_steps}]"]
-        lines += [f"| {name}: {log_data.format(name)}" for name in sorted(log_data.keys())]
+                 f"[Global Step: {global_step}/{self.num_steps}] "]
+        lines += [f"| {name}: {log_data[name]}" for name in sorted(log_data.keys())]
         timing = f"| ({time_taken:.4f} sec/idx"
         if steps_left is not None:
             timing += f", ETA {_format_duration(steps_left * time_taken)}"

@@ -17,6 +17,10 @@ from torch_mimicry.utils.io import StrPath, atomic_torch_save
 from torch_mimicry.utils.run_layout import checkpoint_file_name
 
 
+class MissingCheckpointPath(ValueError, TypeError):
+    """No checkpoint file was given (a ``ValueError`` as in torch-mimicry 0.1.16, and a ``TypeError``)."""
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint file exists but cannot be read (truncated, corrupt, or not a checkpoint)."""
 
@@ -209,7 +213,12 @@ class BaseModel(nn.Module):
 
         Loads with ``weights_only=True`` (a checkpoint is data and cannot run code) and maps
         tensors to the model's device.
+
+        Raises:
+            ValueError: ``ckpt_file`` is None (as torch-mimicry 0.1.16; also a ``TypeError``).
         """
+        if ckpt_file is None:
+            raise MissingCheckpointPath("restore_checkpoint needs a checkpoint file (ckpt_file), got None.")
         ckpt = load_checkpoint_file(ckpt_file)
         state_dict = self.convert_state_dict(ckpt["model_state_dict"])
         try:
