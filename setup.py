@@ -35,6 +35,7 @@ setup(
     extras_require={
         "tf": ["tensorflow-cpu>=2.10,<3"],
         "lsun": ["lmdb>=1.0"],
+        "digits": ["scikit-learn>=1.0"],
         "test": ["pytest>=7"],
     },
     classifiers=[

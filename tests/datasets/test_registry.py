@@ -42,7 +42,7 @@ def squares():
 
 def test_every_builtin_name_has_one_record():
     assert DATASET_NAMES == dataset_names()[:len(DATASET_NAMES)]
-    assert {"cifar10", "synthetic"} <= set(DATASET_NAMES)
+    assert {"digits", "digits_subset", "cifar10", "synthetic"} <= set(DATASET_NAMES)
     for name in DATASET_NAMES:
         record = dataset_record(name)
         assert record.name == name and callable(record.builder)
@@ -51,6 +51,7 @@ def test_every_builtin_name_has_one_record():
     assert cifar.folder == "cifar-10-batches-py" and cifar.num_classes == 10 and cifar.downloadable
     assert [f for f, _ in cifar.files["test"]] == ["test_batch", "batches.meta"]
     assert all(md5 and len(md5) == 32 for _, md5 in cifar.files["train"])  # torchvision's published sums
+    assert dataset_record("digits").describe()["preprocessing"].startswith("8x8 values 0..16")
 
 
 def test_a_user_dataset_is_one_registration(squares, tmp_path):

@@ -1,7 +1,8 @@
 """Datasets for GAN training: ``load_dataset(root, name, **kwargs)`` and helpers.
 
 Items are ``(image, label)`` with ``image`` a float32 tensor (3, H, W) in [-1, 1] and
-``label`` an int. ``DEFAULT_DATASET`` ('synthetic') needs no files at all. Every name is
+``label`` an int. ``DEFAULT_DATASET`` ('synthetic') needs no files at all; ``digits`` (the
+UCI handwritten digits scikit-learn ships) is real data that needs no download. Every name is
 a :class:`DatasetRecord` of the registry (``datasets.registry``); :func:`register_dataset`
 adds one of the user's.
 """
@@ -14,6 +15,7 @@ from torch_mimicry.datasets.load import (
     DOWNLOAD_TIMEOUT,
     load_dataset,
 )
+from torch_mimicry.datasets.digits import DigitsDataset
 from torch_mimicry.datasets.synthetic import SHAPE_NAMES, SyntheticShapes
 
 # torch-mimicry 0.1.16's modules and functions (not part of __all__).
@@ -31,6 +33,7 @@ __all__ = [
     "DEFAULT_DATASET",
     "DOWNLOAD_TIMEOUT",
     "DatasetRecord",
+    "DigitsDataset",
     "FlatImageFolder",
     "LMDBImages",
     "SHAPE_NAMES",

@@ -5,7 +5,7 @@ from typing import Dict, Optional, Tuple
 
 from torchvision import datasets as tvd
 
-from torch_mimicry.datasets import builders
+from torch_mimicry.datasets import builders, digits
 from torch_mimicry.datasets.registry import DatasetRecord, dataset_names, register_dataset
 
 __all__ = ["BUILTIN_NAMES"]
@@ -94,6 +94,18 @@ register_dataset(DatasetRecord(
     name="synthetic", builder=builders.build_synthetic, resolution=builders.synthetic_resolution, num_classes=4,
     labels="shape index 0-3 (disc, square, ring, cross) = index % 4", source="generated on the fly",
     needs_root=False, license="MIT (part of this library)"))
+
+register_dataset(DatasetRecord(
+    name="digits", builder=digits.build_digits, resolution=32, num_classes=10, labels="the digit, 0-9",
+    source=digits.DIGITS_SOURCE, files={split: () for split in digits.DIGITS_SPLITS}, needs_root=False,
+    preprocessing=digits.DIGITS_PREPROCESSING, license=digits.DIGITS_LICENSE))
+
+register_dataset(DatasetRecord(
+    name="digits_subset", builder=digits.build_digits_subset, resolution=32, num_classes=10,
+    labels="the digit, 0-9", source=digits.DIGITS_SOURCE, needs_root=False,
+    preprocessing=(f"{digits.DIGITS_PREPROCESSING}; {digits.DIGITS_SUBSET_PER_CLASS} images per class drawn by "
+                   f"np.random.RandomState({digits.DIGITS_SUBSET_SEED}) (class by class, 0..9)"),
+    license=digits.DIGITS_LICENSE))
 
 #: The names registered by this module, in order.
 BUILTIN_NAMES: Tuple[str, ...] = dataset_names()

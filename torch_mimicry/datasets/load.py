@@ -37,8 +37,8 @@ def load_dataset(root: Optional[StrPath], name: str = DEFAULT_DATASET, **kwargs:
 
     Args:
         root (str or os.PathLike): directory holding (or receiving) the dataset files; for
-            ``image_folder`` the image folder itself; ignored by ``synthetic`` and
-            ``fake_data`` (may be None).
+            ``image_folder`` the image folder itself; ignored by ``synthetic``,
+            ``fake_data``, ``digits`` and ``digits_subset`` (may be None).
         name (str): a registered name (:data:`DATASET_NAMES`, and any added with
             ``register_dataset``).
         **kwargs: per dataset (all accept ``download``):
@@ -58,6 +58,11 @@ def load_dataset(root: Optional[StrPath], name: str = DEFAULT_DATASET, **kwargs:
               crop. Label = class index (sorted WordNet ids).
             - ``mnist``, ``fashion_mnist``: ``split='train'|'test'``, ``download=True``,
               ``transform=None``. 28x28 grey resized to 32x32 and repeated to 3 channels.
+            - ``digits``: ``split='all'`` (1,797; or ``'train'``, 1,438, ``'test'``, 359),
+              ``check_integrity=True``, ``transform=None``. scikit-learn's 8x8 UCI digits,
+              bicubic to 32x32, grey on 3 channels; label = the digit. Needs scikit-learn.
+            - ``digits_subset``: ``per_class=18``, ``seed=0``, ``check_integrity=True``,
+              ``transform=None``: 18 seeded images of each digit (180).
             - ``fake_data``: ``size=1000``, ``image_size=(3, 32, 32)``,
               ``num_classes=10``, ``random_offset=0``, ``transform=None``.
             - ``image_folder``: ``image_size=None`` (int; None keeps the files' size),
@@ -87,7 +92,8 @@ def load_dataset(root: Optional[StrPath], name: str = DEFAULT_DATASET, **kwargs:
         TypeError: argument not accepted by this dataset.
         FileNotFoundError: files missing and not downloadable (or download failed).
         RuntimeError: files present but failing the MD5 check.
-        ImportError: ``lsun_bedroom_128`` without the ``lmdb`` package.
+        ImportError: ``lsun_bedroom_128`` without the ``lmdb`` package, ``digits`` without
+            scikit-learn (the message says what to install).
         CorruptFileError (a RuntimeError and a ValueError): a file is truncated, corrupt or of
             another format; the message names it and how to get it again.
     """
