@@ -123,3 +123,12 @@ def test_no_import_cycle_between_data_utils_and_load():
     for module in ("load", "original_keywords", "registry", "files", "builders", "catalog"):
         assert not any("data_utils" in n for n in imports(module)), module  # ... and nothing asks back
     assert not any(n.startswith("torch_mimicry") for n in imports("registry"))  # the bottom of the package
+
+
+def test_original_keywords_reach_datasets_without_fixed_resolution_or_transform(tmp_path):
+    from PIL import Image
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(tmp_path / "a.png")
+    pil = load_dataset(tmp_path, "image_folder", convert_tensor=False)  # no image_size: none needed
+    assert pil[0][0].size == (8, 6) and pil[0][0].getpixel((0, 0)) == (10, 20, 30)
+    shapes = load_dataset(None, "synthetic", size=4, convert_tensor=False)  # synthetic takes no transform
+    assert shapes[1][0].size == (32, 32) and shapes[1][1] == 1

@@ -99,7 +99,7 @@ def load_dataset(root: Optional[StrPath], name: str = DEFAULT_DATASET, **kwargs:
     """
     record = dataset_record(name)
     if original_keywords.uses_original_keywords(name, kwargs):
-        request = original_keywords.translate(name, kwargs, record.resolution_for(kwargs.get("image_size")))
+        request = original_keywords.translate(name, kwargs, record.resolution_for)
         return request.assemble([load_dataset(root, name, **part) for part in request.parts])
     accepted = record.accepted_kwargs()
     unknown = sorted(k for k in kwargs if k not in accepted)

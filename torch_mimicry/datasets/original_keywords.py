@@ -76,13 +76,14 @@ def uses_original_keywords(name: str, kwargs: Mapping[str, Any]) -> bool:
     return any(k in kwargs for k in ORIGINAL_KEYWORDS) or (kwargs.get("split") == "all" and name in _SPLIT_ALL)
 
 
-def translate(name: str, kwargs: Mapping[str, Any], resolution: int) -> OriginalRequest:
+def translate(name: str, kwargs: Mapping[str, Any], resolution: Callable[[], int]) -> OriginalRequest:
     """The calls of this library's ``load_dataset`` that make 0.1.16's dataset.
 
     Args:
         name (str): the dataset's name.
         kwargs (mapping): the call's keyword arguments (0.1.16's and this library's).
-        resolution (int): the dataset's resolution (for 0.1.16's ImageNet and LSUN resize).
+        resolution (callable): ``resolution() -> int``, the dataset's resolution (asked only for
+            0.1.16's ImageNet and LSUN resize).
     """
     kwargs = dict(kwargs)
     transform_data = bool(kwargs.pop("transform_data", True))
@@ -95,7 +96,7 @@ def translate(name: str, kwargs: Mapping[str, Any], resolution: int) -> Original
     if not transform_data:
         kwargs["transform"] = identity
     elif kwargs.get("transform") is None and name in _ORIGINAL_CROP:
-        steps: List[Callable[[Any], Any]] = [transforms.CenterCrop(_ORIGINAL_CROP[name]), transforms.Resize(resolution)]
+        steps: List[Callable[[Any], Any]] = [transforms.CenterCrop(_ORIGINAL_CROP[name]), transforms.Resize(resolution())]
         kwargs["transform"] = transforms.Compose(steps + (tensor_steps() if convert_tensor else []))
     elif kwargs.get("transform") is None and not convert_tensor:
         map_back = True
