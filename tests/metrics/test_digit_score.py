@@ -35,7 +35,8 @@ def test_shipped_weights_reach_the_recorded_held_out_accuracy():
     assert len(labels) == 359
     predicted = dm.digit_probabilities(images).argmax(dim=1)
     accuracy = float((predicted == labels).double().mean())
-    assert accuracy >= dm.DIGIT_CLASSIFIER_ACCURACY - 1e-9 and dm.DIGIT_CLASSIFIER_ACCURACY > 0.98
+    # at most one image of 359 may flip where another CPU rounds differently
+    assert accuracy >= dm.DIGIT_CLASSIFIER_ACCURACY - 1.01 / 359 and dm.DIGIT_CLASSIFIER_ACCURACY > 0.98
     assert os.path.getsize(dm.DIGIT_CLASSIFIER_FILE) < 400_000
     assert sum(p.numel() for p in dm.load_digit_classifier().parameters()) == 47658
 
