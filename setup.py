@@ -18,7 +18,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["torch_mimicry", "torch_mimicry.*"]),
-    package_data={"torch_mimicry": ["py.typed"]},  # PEP 561: type checkers use the package's annotations
+    # PEP 561: type checkers use the package's annotations; the digit classifier's weights (metrics.digits).
+    package_data={"torch_mimicry": ["py.typed", "metrics/weights/digit_classifier.pth"]},
     zip_safe=False,
     python_requires=">=3.9",
     install_requires=[
@@ -35,6 +36,7 @@ setup(
     extras_require={
         "tf": ["tensorflow-cpu>=2.10,<3"],
         "lsun": ["lmdb>=1.0"],
+        "digits": ["scikit-learn>=1.0"],
         "test": ["pytest>=7"],
     },
     classifiers=[

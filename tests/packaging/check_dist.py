@@ -18,7 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SDIST_FILES = ("LICENSE", "README.md", "CHANGELOG.md", "MANIFEST.in", "pyproject.toml", "setup.py",
                "requirements.txt", "requirements-test.txt", "docs/requirements.txt", "docs/conf.py",
                "benchmarks/RESULTS.md", "examples/ssgan_tutorial.py", "tests/conftest.py",
-               "tests/packaging/installed_smoke.py", "torch_mimicry/py.typed")
+               "tests/packaging/installed_smoke.py", "torch_mimicry/py.typed",
+               "torch_mimicry/metrics/weights/digit_classifier.pth", "tools/train_digit_classifier.py")
 
 
 def version():
@@ -58,8 +59,9 @@ def main(dist_dir):
     with zipfile.ZipFile(wheel) as zf:
         wnames = set(zf.namelist())
         metadata = zf.read(f"torch_mimicry-{v}.dist-info/METADATA").decode()
-    if "torch_mimicry/py.typed" not in wnames:
-        errors.append("wheel lacks torch_mimicry/py.typed")
+    for data in ("torch_mimicry/py.typed", "torch_mimicry/metrics/weights/digit_classifier.pth"):
+        if data not in wnames:
+            errors.append(f"wheel lacks {data}")
     modules = tracked("torch_mimicry/**/*.py")
     errors += [f"wheel lacks {m}" for m in modules if m not in wnames]
     outside = sorted({n.split("/")[0] for n in wnames} - {"torch_mimicry", f"torch_mimicry-{v}.dist-info"})

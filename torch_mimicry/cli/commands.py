@@ -151,15 +151,16 @@ def sample(args: argparse.Namespace) -> int:
 def stats(args: argparse.Namespace) -> int:
     """``mimicry stats DATASET -o FILE``: reference statistics of a dataset."""
     from torch_mimicry import __version__
-    from torch_mimicry.datasets import DATASET_NAMES
+    from torch_mimicry.datasets import dataset_names
     from torch_mimicry.metrics import features, save_reference_stats
     from torch_mimicry.metrics.inception.resize import check_resize
     from torch_mimicry.metrics.real_stats import dataset_identity, real_features, resolve_dataset
     check_resize(args.resize)
     name, root, kwargs = args.dataset, args.dataset_root, {}
-    if name not in DATASET_NAMES:
+    if name not in dataset_names():
         if not os.path.isdir(name):
-            raise ValueError(f"{name!r} is neither a dataset name ({', '.join(DATASET_NAMES)}) nor a folder of images.")
+            raise ValueError(f"{name!r} is neither a dataset name ({', '.join(dataset_names())}) nor a folder of "
+                             "images.")
         name, root = "image_folder", args.dataset
     if args.image_size is not None:
         kwargs["image_size"] = args.image_size

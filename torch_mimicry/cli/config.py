@@ -202,8 +202,14 @@ def dataset_spec(config: Config) -> Tuple[str, Optional[str], Dict[str, Any]]:
         raise ConfigError(f"dataset must be a name or a mapping with 'name'; got {spec!r}.")
     spec = dict(spec)
     name = spec.pop("name")
-    root = spec.pop("root", None if name in ("synthetic", "fake_data") else "./datasets")
+    root = spec.pop("root", "./datasets" if _needs_root(name) else None)
     return name, root, spec
+
+
+def _needs_root(name: str) -> bool:
+    """Whether the registry's dataset ``name`` reads files (an unknown name is refused later)."""
+    from torch_mimicry.datasets import dataset_names, dataset_record
+    return name not in dataset_names() or dataset_record(name).needs_root
 
 
 def build_dataset(config: Config) -> Any:

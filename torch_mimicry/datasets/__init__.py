@@ -1,16 +1,21 @@
 """Datasets for GAN training: ``load_dataset(root, name, **kwargs)`` and helpers.
 
 Items are ``(image, label)`` with ``image`` a float32 tensor (3, H, W) in [-1, 1] and
-``label`` an int. ``DEFAULT_DATASET`` ('synthetic') needs no files at all.
+``label`` an int. ``DEFAULT_DATASET`` ('synthetic') needs no files at all; ``digits`` (the
+UCI handwritten digits scikit-learn ships) is real data that needs no download. Every name is
+a :class:`DatasetRecord` of the registry (``datasets.registry``); :func:`register_dataset`
+adds one of the user's.
 """
+from torch_mimicry.datasets.registry import (DatasetRecord, dataset_names, dataset_record, dataset_resolution,
+                                             register_dataset, unregister_dataset)
 from torch_mimicry.datasets.folder import FlatImageFolder, LMDBImages
 from torch_mimicry.datasets.load import (
     DATASET_NAMES,
     DEFAULT_DATASET,
     DOWNLOAD_TIMEOUT,
-    dataset_resolution,
     load_dataset,
 )
+from torch_mimicry.datasets.digits import DigitsDataset
 from torch_mimicry.datasets.synthetic import SHAPE_NAMES, SyntheticShapes
 
 # torch-mimicry 0.1.16's modules and functions (not part of __all__).
@@ -27,10 +32,16 @@ __all__ = [
     "DATASET_NAMES",
     "DEFAULT_DATASET",
     "DOWNLOAD_TIMEOUT",
+    "DatasetRecord",
+    "DigitsDataset",
     "FlatImageFolder",
     "LMDBImages",
     "SHAPE_NAMES",
     "SyntheticShapes",
+    "dataset_names",
+    "dataset_record",
     "dataset_resolution",
     "load_dataset",
+    "register_dataset",
+    "unregister_dataset",
 ]

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 from torchvision import transforms
 
 from torch_mimicry.datasets import data_utils
-from torch_mimicry.datasets.load import DATASET_NAMES
+from torch_mimicry.datasets.registry import dataset_names
 from torch_mimicry.utils.io import StrPath
 
 __all__ = ["get_random_images", "get_imagenet_images", "get_fake_data_images", "get_lsun_bedroom_images",
@@ -154,12 +154,12 @@ def get_dataset_images(dataset: Union[str, Dataset[Any]], num_samples: int = 500
         }
         if dataset in named:
             images = named[dataset]()
-        elif dataset in DATASET_NAMES:
+        elif dataset in dataset_names():
             root = kwargs.pop("root", "./datasets")
             images = get_random_images(data_utils.load_dataset(root, dataset, convert_tensor=False, **kwargs),
                                        num_samples)
         else:
-            raise ValueError(f"Invalid dataset name {dataset!r}; valid names are: {', '.join(DATASET_NAMES)}.")
+            raise ValueError(f"Invalid dataset name {dataset!r}; valid names are: {', '.join(dataset_names())}.")
     elif isinstance(dataset, torch.utils.data.Dataset):
         images = sample_dataset_images(dataset, num_samples)
     else:

@@ -8,7 +8,9 @@ Formulas (numpy / torch features in, floats out, float64 inside), pure functions
 :func:`precision_recall_from_features`, :func:`density_coverage_from_features`,
 :func:`swd_from_images`; reference statistics files: :func:`load_reference_stats`,
 :func:`save_reference_stats`, :func:`fid_from_reference`.
-Features: :func:`inception_features` (the 2015 Inception network, imported on first use).
+Features: :func:`inception_features` (the 2015 Inception network, imported on first use);
+``metrics.digits``: the digit classifier shipped with the package and its scores for the
+``digits`` dataset (no download).
 Generators: :func:`evaluate` (checkpoints x seeds, JSON records), :func:`score_generator`.
 
 The functions and module paths of torch-mimicry 0.1.16 keep working: :func:`fid_score`,
@@ -30,6 +32,7 @@ from torch_mimicry.metrics.prdc import (DensityCoverage, PrecisionRecall, densit
                                         precision_recall_from_features)
 from torch_mimicry.metrics.reference_stats import fid_from_reference, load_reference_stats, save_reference_stats
 from torch_mimicry.metrics.swd import swd_from_images
+from torch_mimicry.metrics import digits  # noqa: F401  (the digit classifier's score)
 from torch_mimicry.metrics import compute_fid, compute_is, compute_kid, compute_metrics
 from torch_mimicry.metrics.compute_fid import (compute_gen_dist_stats, compute_real_dist_stats, fid_score,
                                                get_dataset_images)
