@@ -132,3 +132,13 @@ def test_original_keywords_reach_datasets_without_fixed_resolution_or_transform(
     assert pil[0][0].size == (8, 6) and pil[0][0].getpixel((0, 0)) == (10, 20, 30)
     shapes = load_dataset(None, "synthetic", size=4, convert_tensor=False)  # synthetic takes no transform
     assert shapes[1][0].size == (32, 32) and shapes[1][1] == 1
+
+
+def test_a_missing_dataset_is_both_file_not_found_and_the_value_error_of_0_1_16(tmp_path):
+    from torch_mimicry.datasets import data_utils
+    from torch_mimicry.utils.errors import DatasetNotFoundError
+    with pytest.raises(ValueError) as info:  # what 0.1.16 raised for a missing folder
+        data_utils.load_lsun_bedroom_dataset(root=str(tmp_path / "does_not_exist"))
+    assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, DatasetNotFoundError)
+    with pytest.raises(FileNotFoundError, match="cifar10"):
+        mmc.datasets.load_dataset(root=str(tmp_path), name="cifar10", download=False)

@@ -20,7 +20,7 @@ from torch_mimicry.datasets.folder import load_rgb
 from torch_mimicry.datasets.preprocessing import clip_label, pipeline, to_rgb, zero_label
 from torch_mimicry.datasets.registry import Builder, DatasetRecord, ImageSize
 from torch_mimicry.datasets.synthetic import SyntheticShapes
-from torch_mimicry.utils.errors import CorruptFileError
+from torch_mimicry.utils.errors import CorruptFileError, DatasetNotFoundError
 
 __all__ = ["cifar_builder", "build_stl10", "build_celeba", "build_lsun", "build_imagenet", "mnist_builder",
            "build_fake_data", "build_image_folder", "build_synthetic", "fake_data_resolution",
@@ -168,7 +168,7 @@ def build_lsun(record: DatasetRecord, root: str, download: bool = False, transfo
     candidates = [os.path.join(root, "bedroom_train_lmdb"), os.path.join(root, "lsun", "bedroom_train_lmdb")]
     path = next((p for p in candidates if os.path.isfile(os.path.join(p, "data.mdb"))), None)
     if path is None:
-        raise FileNotFoundError(
+        raise DatasetNotFoundError(
             f"Dataset {record.name!r}: LMDB folder bedroom_train_lmdb/ (holding data.mdb) not found "
             f"under {root!r} (looked in {candidates}). LSUN cannot be downloaded automatically: get "
             f"bedroom_train_lmdb.zip with the download script of {record.source} "
@@ -193,7 +193,7 @@ def _image_folder_dataset(name: str, folder: str, transform: Callable[[Image.Ima
     try:
         return tvd.ImageFolder(folder, transform=transform, loader=load_rgb)
     except FileNotFoundError as err:
-        raise FileNotFoundError(f"Dataset {name!r}: unusable image folder {folder!r}: {err}") from err
+        raise DatasetNotFoundError(f"Dataset {name!r}: unusable image folder {folder!r}: {err}") from err
 
 
 def build_imagenet(record: DatasetRecord, root: str, split: str = "train", download: bool = False,
@@ -214,7 +214,7 @@ def build_imagenet(record: DatasetRecord, root: str, split: str = "train", downl
             except RuntimeError as err:
                 raise RuntimeError(f"Dataset {record.name!r}: cannot read the ImageNet archives in {base!r}: "
                                    f"{err}") from err
-    raise FileNotFoundError(
+    raise DatasetNotFoundError(
         f"Dataset {record.name!r}: ImageNet files not found under {root!r}. Expected either the folder "
         f"{os.path.join(candidates[0], split)}/<wnid>/*.JPEG (or {split}/<wnid>/ directly under the "
         f"root), or the archives {' and '.join(archives)} in {candidates[0]!r}. ImageNet cannot be "
@@ -277,7 +277,7 @@ def build_image_folder(record: DatasetRecord, root: str, image_size: Optional[in
     """A folder of images, flat (label 0) or in class subfolders (label = sorted folder index)."""
     name = record.name
     if not os.path.isdir(root):
-        raise FileNotFoundError(
+        raise DatasetNotFoundError(
             f"Dataset {name!r}: folder {root!r} not found. Pass the directory holding your images "
             "(directly, or in one subfolder per class); it cannot be downloaded."
         )
@@ -295,7 +295,7 @@ def build_image_folder(record: DatasetRecord, root: str, image_size: Optional[in
         paths = [path for path, _ in ds.samples]
     else:
         if not list_images(root):
-            raise FileNotFoundError(
+            raise DatasetNotFoundError(
                 f"Dataset {name!r}: no image files in {root!r} (extensions "
                 f"{', '.join(tvd.folder.IMG_EXTENSIONS)}), neither directly nor in class subfolders."
             )

@@ -27,7 +27,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Type, Ty
 
 from torchvision.datasets.utils import check_integrity as tv_check_integrity
 
-from torch_mimicry.utils.errors import CorruptFileError
+from torch_mimicry.utils.errors import CorruptFileError, DatasetNotFoundError
 
 __all__ = ["DOWNLOAD_TIMEOUT", "IntegrityOption", "ensure_files", "check_integrity_option", "read_checked",
            "read_files", "unchecked", "probe_pickle", "probe_idx", "probe_stl"]
@@ -88,7 +88,7 @@ def ensure_files(name: str, folder: str, required: Sequence[Tuple[str, Optional[
             note = "The download finished but did not produce these files."
         expected = ", ".join(rel for rel, _ in required)
         absent = "none of them exist" if len(missing) == len(required) else f"missing: {', '.join(missing)}"
-        raise FileNotFoundError(
+        raise DatasetNotFoundError(
             f"Dataset {name!r}: files not found under {folder!r}. Expected: {expected}; {absent}. "
             f"{note} {how_to_get}"
         ) from failure

@@ -5,7 +5,7 @@ import errno as _errno
 import os
 from typing import Optional, Tuple
 
-__all__ = ["SaveError", "CorruptFileError", "errno_name"]
+__all__ = ["SaveError", "CorruptFileError", "DatasetNotFoundError", "errno_name"]
 
 
 def errno_name(code: Optional[int]) -> str:
@@ -25,6 +25,14 @@ _ADVICE = {
     _errno.EROFS: "the file system is mounted read-only; write to another folder",
     _errno.EIO: "the disk reported an I/O error; check it and write to another folder",
 }
+
+
+class DatasetNotFoundError(FileNotFoundError, ValueError):
+    """A dataset's files are not where they were looked for.
+
+    A ``FileNotFoundError``, and a ``ValueError`` as torch-mimicry 0.1.16 raised for a missing
+    dataset folder (``except ValueError`` written for it keeps working).
+    """
 
 
 class SaveError(OSError):
