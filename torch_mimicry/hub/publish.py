@@ -349,7 +349,7 @@ def from_pretrained(source: StrPath, cls: Optional[Type[BaseModel]] = None, role
     kind = {"generator_class": cls} if role == "generator" else {"discriminator_class": cls}
     loaded = load_folder(source, discriminator=role == "discriminator", revision=revision, cache_dir=cache_dir,
                          device=device, force_download=force_download, **kind)
-    return loaded.netD if role == "discriminator" else loaded.netG  # type: ignore[no-any-return]
+    return loaded.netD if role == "discriminator" else loaded.netG
 
 
 def push_to_hub(source: Union[BaseModel, StrPath], repo_id: str, private: Optional[bool] = None,
