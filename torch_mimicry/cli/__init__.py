@@ -5,13 +5,13 @@
     mimicry train CONFIG.yaml [--set trainer.num_steps=1000 ...] [--log-dir DIR]
     mimicry evaluate LOG_DIR|NAME --metric fid [--metric kid ...] [--num-samples N] [--dataset NAME | --real-stats FILE]
     mimicry sample LOG_DIR|NAME [--step N] [--num 64] [-o grid.png] [--truncation T]
+    mimicry stats DATASET -o stats.npz [--num-samples N] [--resize clean]
+    mimicry report LOG_DIR [-o OUT_DIR]
     mimicry zoo [FILTER]
 
 ``NAME`` is a pretrained model of the zoo (``mimicry zoo`` lists them; ``--sha256`` / ``--file``
 for an entry published without a checksum), or a folder / Hub repository written by
 ``mmc.hub.save_pretrained``.
-    mimicry stats DATASET -o stats.npz [--num-samples N] [--resize clean]
-    mimicry report LOG_DIR [-o OUT_DIR]
 
 Errors are reported on one line (``mimicry: error: ...``) with exit status 2 for a wrong
 command line and 1 for anything else; ``--traceback`` shows the full traceback instead.
