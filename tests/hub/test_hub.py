@@ -246,6 +246,7 @@ def test_save_pretrained_of_a_network_and_push_to_hub(tmp_path, monkeypatch):
     out = netG.save_pretrained(tmp_path / "cgan", samples=0)
     loaded = mmc.nets.basemodel.BaseModel.from_pretrained(out)
     assert isinstance(loaded, mmc.nets.cgan_pd.CGANPDGenerator32) and loaded.num_classes == 10
+    assert isinstance(mmc.nets.gan.BaseGenerator.from_pretrained(out), mmc.nets.cgan_pd.CGANPDGenerator32)
     with pytest.raises(ValueError, match="holds a .*CGANPDGenerator32, not a SNGANGenerator32"):
         mmc.nets.sngan.SNGANGenerator32.from_pretrained(out)
 

@@ -195,3 +195,17 @@ def test_mlflow_store_refused_and_server_unreachable(tmp_path, monkeypatch):
         trackers.MLflowTracker(tracking_uri=(tmp_path / "mlruns").as_uri()).check()
     with pytest.raises(trackers.TrackerError, match="cannot be reached|cannot be used"):
         trackers.MLflowTracker(tracking_uri="http://127.0.0.1:9").check()  # nothing listens on port 9
+
+
+def test_only_rank_0_uses_trackers(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wandb", None)  # would fail the check on rank 0
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
+    logger = mmc.training.Logger(str(tmp_path), num_steps=2, dataset_size=1, trackers=["tensorboard", "wandb"])
+    assert logger.trackers == []
+    logger.log_scalars({"errD": 1.0}, 1)
+    logger.close()
+    assert not os.path.exists(tmp_path / "data") and not os.path.exists(tmp_path / "trackers")
+    monkeypatch.setattr(torch.distributed, "get_rank", lambda group=None: 0)
+    with pytest.raises(trackers.TrackerUnavailableError):
+        mmc.training.Logger(str(tmp_path), num_steps=2, dataset_size=1, trackers=["wandb"])

@@ -310,9 +310,19 @@ def load_folder(source: StrPath, discriminator: bool = False, revision: Optional
     for role in roles:
         entry = networks[role]
         given = generator_class if role != "discriminator" else discriminator_class
-        cls = given if given is not None else artefact.resolve_class(entry["class"])
-        if given is not None and entry["class"].rsplit(":", 1)[-1].split(".")[-1] != given.__name__:
+        try:
+            named: Optional[Type[BaseModel]] = artefact.resolve_class(entry["class"])
+        except ValueError:
+            if given is None:
+                raise
+            named = None  # a class outside the library: the caller's own
+        if given is None or (named is not None and issubclass(named, given)):
+            cls = named if named is not None else given  # BaseGenerator.from_pretrained: the class named
+        elif entry["class"].rsplit(":", 1)[-1].split(".")[-1] == given.__name__:
+            cls = given
+        else:
             raise ValueError(f"{where} holds a {entry['class']}, not a {given.__name__}.")
+        assert cls is not None
         net = artefact.build_network(cls, entry.get("kwargs", {}), f"{where} ({role})")
         verified = open_file(entry["file"], entry["sha256"])
         artefact.load_weights(net, verified, "safetensors")
