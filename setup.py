@@ -35,6 +35,11 @@ setup(
     entry_points={"console_scripts": ["mimicry = torch_mimicry.cli:main"]},
     extras_require={
         "tf": ["tensorflow-cpu>=2.10,<3"],
+        # mmc.hub: pretrained networks from the Hugging Face Hub, published as safetensors
+        "hub": ["huggingface_hub>=0.23,<3", "safetensors>=0.4,<1"],
+        # Trainer(loggers=["wandb"]) / ["mlflow"]
+        "wandb": ["wandb>=0.19.10,<1"],
+        "mlflow": ["mlflow>=2.16,<4"],
         "lsun": ["lmdb>=1.0"],
         "digits": ["scikit-learn>=1.0"],
         "test": ["pytest>=7"],

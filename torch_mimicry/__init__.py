@@ -9,6 +9,6 @@ import torch  # noqa: F401  (torch's own imports must finish first)
 import torchvision  # noqa: F401
 
 from torch_mimicry.version import __version__
-from torch_mimicry import augment, datasets, metrics, modules, nets, training, utils
+from torch_mimicry import augment, datasets, hub, metrics, modules, nets, training, utils
 
-__all__ = ["__version__", "augment", "datasets", "metrics", "modules", "nets", "training", "utils"]
+__all__ = ["__version__", "augment", "datasets", "hub", "metrics", "modules", "nets", "training", "utils"]

@@ -40,7 +40,8 @@ def calls(netD: BaseDiscriminator, netG: BaseGenerator, optD: torch.optim.Optimi
     trainer = Trainer(netD, netG, optD, optG, dataloader, 100, "./log", 5, "linear", "cpu", None, None, 10,
                       float("inf"), 50, 5000, 30, "bf16", ema_decay=0.999, eval_every=50,
                       eval_kwargs={"num_samples": 100}, compile={"mode": "reduce-overhead"}, augment="diffaugment",
-                      lecam=0.3, progress="bar", components=[PrintLR()])
+                      lecam=0.3, progress="bar", components=[PrintLR()],
+                      loggers=["tensorboard", mmc.training.WandbTracker(mode="offline"), "mlflow"])
     final_step: int = trainer.train()
     trainer.save_checkpoints()
     netG_ema: Optional[BaseGenerator] = trainer.netG_ema
@@ -59,7 +60,16 @@ def calls(netD: BaseDiscriminator, netG: BaseGenerator, optD: torch.optim.Optimi
     logger = Logger(pathlib.Path("./log"), num_steps=100, dataset_size=10)
     text: str = logger.print_log(10, log_data, time_taken=0.25, steps_left=90)
     logger.vis_images(netG, 10, num_images=16)
+    logger.log_scalars({"eval/fid": 20.0}, 10)
     assert lr and text
+    tracked = Logger("./log", 100, 10, trackers=mmc.training.MLflowTracker(tracking_uri="sqlite:///mlflow.db"))
+
+    pre = mmc.hub.load_pretrained("sngan_cifar10", sha256="0" * 64, device="cpu")
+    generated: torch.Tensor = pre.netG.generate_images(4)
+    out_dir: str = mmc.hub.save_pretrained("./log", "out", which="ema", step=100)
+    published = mmc.nets.sngan.SNGANGenerator32.from_pretrained(out_dir)
+    info: Dict[str, Any] = mmc.hub.push_to_hub(netG, "owner/name", private=True)
+    assert tracked and generated.numel() and published and info
 
     steps, complete = candidate_steps("./log", extra_names=("netG_ema",))
     path: str = checkpoint_path("./log", "netG", steps[0] if steps and complete else 0)

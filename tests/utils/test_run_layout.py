@@ -65,3 +65,14 @@ def test_training_writes_where_the_layout_says(tmp_path):
     assert os.path.isfile(layout.params_file)
     assert os.listdir(layout.tensorboard_dir) and os.listdir(layout.images_dir)
     assert mmc.metrics.available_steps(str(tmp_path), "netG_ema") == [1, 2]
+
+
+def test_tracker_and_metric_record_paths(tmp_path):
+    layout = RunLayout(tmp_path)
+    assert layout.tracker_run_file("wandb") == os.path.join(str(tmp_path), "trackers", "wandb.json")
+    assert layout.trackers_dir == os.path.join(str(tmp_path), "trackers")
+    assert layout.metric_record_files() == {}
+    for name in ("kid", "fid"):
+        _touch(layout.metric_records(name))
+    _touch(os.path.join(layout.metrics_dir, ".fid.json.tmp"))  # a write in progress: not a records file
+    assert layout.metric_record_files() == {"fid": layout.metric_records("fid"), "kid": layout.metric_records("kid")}

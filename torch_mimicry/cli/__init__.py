@@ -3,10 +3,15 @@
 ::
 
     mimicry train CONFIG.yaml [--set trainer.num_steps=1000 ...] [--log-dir DIR]
-    mimicry evaluate LOG_DIR --metric fid [--metric kid ...] [--num-samples N] [--dataset NAME | --real-stats FILE]
-    mimicry sample LOG_DIR [--step N] [--num 64] [-o grid.png] [--truncation T]
+    mimicry evaluate LOG_DIR|NAME --metric fid [--metric kid ...] [--num-samples N] [--dataset NAME | --real-stats FILE]
+    mimicry sample LOG_DIR|NAME [--step N] [--num 64] [-o grid.png] [--truncation T]
     mimicry stats DATASET -o stats.npz [--num-samples N] [--resize clean]
     mimicry report LOG_DIR [-o OUT_DIR]
+    mimicry zoo [FILTER]
+
+``NAME`` is a pretrained model of the zoo (``mimicry zoo`` lists them; ``--sha256`` / ``--file``
+for an entry published without a checksum), or a folder / Hub repository written by
+``mmc.hub.save_pretrained``.
 
 Errors are reported on one line (``mimicry: error: ...``) with exit status 2 for a wrong
 command line and 1 for anything else; ``--traceback`` shows the full traceback instead.
@@ -47,7 +52,10 @@ def _add_evaluate(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score the checkpoints of a run (FID, KID, IS, precision/recall, ...)",
                        description="Score generator checkpoints with mmc.metrics.evaluate; records go to "
                                    "LOG_DIR/metrics/<metric>.json with their protocol.")
-    p.add_argument("log_dir")
+    p.add_argument("log_dir", help="a run folder, or a pretrained model (a zoo name, a published folder or Hub repo)")
+    _add_pretrained_options(p)
+    p.add_argument("--zoo-dir", help="for a pretrained model: where its checkpoint and score records are kept "
+                                     "(default $MIMICRY_HOME/pretrained/<name>)")
     p.add_argument("--metric", action="append", required=True,
                    help="fid, kid, inception_score, precision_recall, density_coverage or swd (repeatable)")
     p.add_argument("--step", type=int, action="append", help="checkpoint step to score (repeatable; default all)")
@@ -76,10 +84,17 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the summary")
 
 
+def _add_pretrained_options(p: Any) -> None:
+    p.add_argument("--sha256", help="for a zoo entry without a recorded checksum: the SHA-256 of its file")
+    p.add_argument("--file", help="for a zoo entry: a local copy of its generator file (checked by SHA-256)")
+    p.add_argument("--revision", help="for a Hub repository: the revision (commit hash)")
+
+
 def _add_sample(sub: Any) -> None:
     p = sub.add_parser("sample", help="write a grid of generated images", description="Write a PNG grid of "
-                       "images from a checkpoint of a run.")
-    p.add_argument("log_dir")
+                       "images from a checkpoint of a run, or from a pretrained model.")
+    p.add_argument("log_dir", help="a run folder, or a pretrained model (a zoo name, a published folder or Hub repo)")
+    _add_pretrained_options(p)
     p.add_argument("--step", type=int, help="checkpoint step (default: the latest)")
     p.add_argument("--num", type=int, default=64, help="number of images (default 64)")
     p.add_argument("-o", "--output", help="PNG file (default LOG_DIR/samples/samples_step_<N>_seed_<S>.png)")
@@ -120,13 +135,20 @@ def _add_report(sub: Any) -> None:
     p.add_argument("--png", help="also write a PNG overview of the report to this file")
 
 
+def _add_zoo(sub: Any) -> None:
+    p = sub.add_parser("zoo", help="list the pretrained models of the zoo with their published scores",
+                       description="List the pretrained models that `mimicry sample NAME` and `mimicry evaluate NAME` "
+                                   "(and mmc.hub.load_pretrained) take.")
+    p.add_argument("filter", nargs="?", help="only names containing this text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``mimicry`` argument parser."""
     parser = _Parser(prog="mimicry", description="torch_mimicry: train GANs, score them, and report on runs.")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for add in (_add_train, _add_evaluate, _add_sample, _add_stats, _add_report):
+    for add in (_add_train, _add_evaluate, _add_sample, _add_stats, _add_report, _add_zoo):
         add(sub)
     return parser
 

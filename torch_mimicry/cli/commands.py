@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional, Tuple
 from torch_mimicry.cli import config as cfg
 from torch_mimicry.utils.run_layout import NETG, RunLayout
 
-__all__ = ["train", "evaluate", "sample", "stats", "report"]
+__all__ = ["train", "evaluate", "sample", "stats", "report", "zoo"]
 
 
 def _device(name: Optional[str]) -> Any:
@@ -47,6 +47,35 @@ def _latest_step(log_dir: str) -> int:
     return steps[-1]
 
 
+def _is_run(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.isfile(os.path.join(path, "mimicry.json"))
+
+
+def _pretrained(args: argparse.Namespace, device: Any) -> Any:
+    """The :class:`~torch_mimicry.hub.Pretrained` that ``args.log_dir`` names (a zoo name, a
+    published folder or a Hub repository), or None for a run folder."""
+    target = args.log_dir
+    if _is_run(target):
+        return None
+    from torch_mimicry import hub
+    if os.path.isdir(target):
+        return hub.load_folder(target, device=device)
+    if hub.is_pretrained_name(target):
+        return hub.load_pretrained(target, device=device, sha256=args.sha256, path=args.file)
+    if target.startswith("hf://") or (target.count("/") == 1 and not os.path.exists(target)
+                                      and not target.startswith((".", "/"))):
+        return hub.load_folder(target, revision=args.revision, device=device)
+    try:
+        hub.get_entry(target)
+    except hub.UnknownModelError as e:
+        raise FileNotFoundError(f"{target!r} is neither a log folder nor a pretrained model. {e}") from None
+    return None
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("_") or "pretrained"
+
+
 def _load_generator(args: argparse.Namespace, device: Any) -> Tuple[Any, Dict[str, Any]]:
     given = cfg.apply_overrides(cfg.load_config(args.config), []) if args.config else None
     netG, config = cfg.build_generator(args.log_dir, config=given, device=device)
@@ -58,13 +87,32 @@ def evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from torch_mimicry.metrics import METRICS, evaluate as run
-    if not os.path.isdir(args.log_dir):
-        raise FileNotFoundError(f"Log folder {args.log_dir!r} not found.")
     unknown = [m for m in args.metric if m not in METRICS]
     if unknown:
         raise ValueError(f"Unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}.")
     device = _device(args.device)
-    netG, config = _load_generator(args, device)
+    pre = _pretrained(args, device)
+    published: Dict[str, Dict[str, Any]] = {}
+    if pre is None:
+        if not os.path.isdir(args.log_dir):
+            raise FileNotFoundError(f"Log folder {args.log_dir!r} not found.")
+        netG, config = _load_generator(args, device)
+    else:  # a pretrained model: its checkpoint in a run folder of its own, where the records go
+        from torch_mimicry.metrics.inception.weights import mimicry_home
+        name = str(pre.record.get("name") or args.log_dir)
+        args.log_dir = args.zoo_dir or os.path.join(mimicry_home(), "pretrained", _safe_name(name))
+        netG, step = pre.netG, int(pre.step or 0)
+        netG.save_checkpoint(RunLayout(args.log_dir).checkpoint_dir(NETG), step, name=os.path.basename(
+            RunLayout(args.log_dir).checkpoint_path(NETG, step)))
+        dataset = pre.record.get("dataset")
+        dataset = dataset.get("name") if isinstance(dataset, dict) else dataset
+        dataset = dataset or (pre.record.get("training") or {}).get("dataset")
+        config = {"dataset": dataset} if dataset else {}
+        if args.split is None and isinstance(pre.record.get("dataset"), dict):
+            args.split = pre.record["dataset"].get("split")
+        for score in pre.record.get("scores", []):
+            published.setdefault(score["metric"], score)
+        print(f"INFO: {name} (step {step}) scored in {args.log_dir}", flush=True)
     kwargs = {"batch_size": args.batch_size, "verbose": not args.quiet}
     for name in ("num_samples", "num_real_samples", "num_fake_samples", "split", "weights"):
         if getattr(args, name) is not None:
@@ -83,6 +131,13 @@ def evaluate(args: argparse.Namespace) -> int:
     for metric in args.metric:
         mkw = dict(kwargs)
         mkw.update({n: getattr(args, n) for n, ms in only.items() if metric in ms and getattr(args, n) is not None})
+        if metric in published and not any(getattr(args, n) is not None for n in
+                                           ("num_samples", "num_real_samples", "num_fake_samples")):
+            protocol = published[metric].get("protocol", {})  # the published sample counts
+            for key in ("num_samples", "num_real_samples", "num_fake_samples", "splits", "num_subsets"):
+                if protocol.get(key) is not None and (key not in only or metric in only[key]) \
+                        and getattr(args, key, None) is None:
+                    mkw[key] = protocol[key]
         if metric != "swd":
             mkw.update(backend=args.backend, resize=args.resize)
         if args.real_stats and metric in ("fid", "kid", "precision_recall", "density_coverage"):
@@ -109,6 +164,12 @@ def evaluate(args: argparse.Namespace) -> int:
             else:
                 text = f"{np.mean(values):.4f} ± {np.std(values):.4f}"
             print(f"{metric} step {step}: {text}", flush=True)
+        if metric in published:
+            from torch_mimicry.hub.card import protocol_summary
+            p = published[metric]
+            spread = f" ± {p['std']}" if p.get("std") is not None else ""
+            print(f"{metric} published: {p['mean']}{spread} ({protocol_summary(p.get('protocol', {}))}; "
+                  f"{p.get('source', '')})", flush=True)
     return 0
 
 
@@ -121,24 +182,33 @@ def sample(args: argparse.Namespace) -> int:
     if args.num < 1:
         raise ValueError(f"--num must be >= 1; got {args.num}.")
     device = _device(args.device)
-    netG, _ = _load_generator(args, device)
-    step = args.step if args.step is not None else _latest_step(args.log_dir)
-    ckpt = RunLayout(args.log_dir).checkpoint_path(NETG, step)
-    if not os.path.isfile(ckpt):
-        from torch_mimicry.metrics import available_steps
-        raise FileNotFoundError(f"No checkpoint for step {step} in {os.path.dirname(ckpt)!r}; available steps: "
-                                f"{available_steps(args.log_dir) or 'none'}.")
+    pre = _pretrained(args, device)
+    if pre is not None:
+        netG, step = pre.netG, pre.step
+        if args.step is not None and args.step != step:
+            raise ValueError(f"{args.log_dir!r} holds the weights of step {step} only; leave out --step.")
+        default_out = f"samples_{_safe_name(str(pre.record.get('name') or args.log_dir))}_seed_{args.seed}.png"
+    else:
+        netG, _ = _load_generator(args, device)
+        step = args.step if args.step is not None else _latest_step(args.log_dir)
+        ckpt = RunLayout(args.log_dir).checkpoint_path(NETG, step)
+        if not os.path.isfile(ckpt):
+            from torch_mimicry.metrics import available_steps
+            raise FileNotFoundError(f"No checkpoint for step {step} in {os.path.dirname(ckpt)!r}; available steps: "
+                                    f"{available_steps(args.log_dir) or 'none'}.")
+        default_out = os.path.join(RunLayout(args.log_dir).samples_dir, f"samples_step_{step}_seed_{args.seed}.png")
     kwargs = {}
     if args.truncation is not None:
         if "truncation" not in inspect.signature(netG.generate_images).parameters:
             raise ValueError(f"{type(netG).__name__} has no truncation (generate_images takes no 'truncation').")
         kwargs["truncation"] = args.truncation
-    netG.restore_checkpoint(ckpt, optimizer=None)
+    if pre is None:
+        netG.restore_checkpoint(ckpt, optimizer=None)
     netG.eval()
     with torch.no_grad(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(args.seed)
         images = netG.generate_images(args.num, device=device, **kwargs)
-    out = args.output or os.path.join(RunLayout(args.log_dir).samples_dir, f"samples_step_{step}_seed_{args.seed}.png")
+    out = args.output or default_out
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     nrow = args.nrow or max(1, int(round(args.num ** 0.5)))
     from torch_mimicry.utils.io import atomic_write
@@ -186,4 +256,19 @@ def report(args: argparse.Namespace) -> int:
     from torch_mimicry.utils.report import write_report
     page = write_report(args.log_dir, args.output, png=args.png)
     print(f"INFO: report written to {page}" + (f" (overview: {args.png})" if args.png else ""))
+    return 0
+
+
+def zoo(args: argparse.Namespace) -> int:
+    """``mimicry zoo [FILTER]``: the pretrained models, their datasets and published scores."""
+    from torch_mimicry import hub
+    names = hub.list_pretrained(args.filter)
+    if not names:
+        print(f"No pretrained model matches {args.filter!r}.")
+        return 1
+    for name in names:
+        entry = hub.get_entry(name)
+        scores = ", ".join(f"{s.metric} {s.mean:g}" for s in entry.scores)
+        hashed = "" if entry.files["generator"].sha256 else "  [no recorded sha256: pass --sha256]"
+        print(f"{name:28s} {entry.dataset.get('name', '?'):18s} {scores}{hashed}")
     return 0

@@ -40,7 +40,7 @@ Config = Dict[str, Any]
 
 __all__ = ["ConfigError", "TOP_LEVEL_KEYS", "load_config", "apply_overrides", "parse_value", "network_classes",
            "build_training", "families", "RUN_CONFIG_FILE", "save_run_config", "load_run_config",
-           "build_generator", "dataset_spec", "build_dataset", "build_networks"]
+           "build_generator", "build_discriminator", "dataset_spec", "build_dataset", "build_networks"]
 
 #: Keys a configuration may have at its top level.
 TOP_LEVEL_KEYS = ("family", "resolution", "dataset", "batch_size", "num_workers", "seed", "device", "generator",
@@ -315,6 +315,20 @@ def load_run_config(log_dir: str) -> Optional[Config]:
             raise ConfigError(f"{path} is not valid JSON ({e}).") from None
 
 
+def _library_class_section(hparams: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """A ``generator`` / ``discriminator`` section from a network's entry of ``params.json``."""
+    section = dict(hparams or {})
+    cls_name = section.pop("class", None)
+    section.pop("num_params", None)
+    if cls_name is None:
+        return None
+    for family in families():
+        module = importlib.import_module(f"torch_mimicry.nets.{family}")
+        if isinstance(getattr(module, cls_name, None), type):
+            return dict(section, **{"class": f"torch_mimicry.nets.{family}:{cls_name}"})
+    return None
+
+
 def _from_params(log_dir: str) -> Optional[Config]:
     """A configuration rebuilt from ``params.json`` (runs not started by ``mimicry train``)."""
     path = run_layout.RunLayout(log_dir).params_file
@@ -322,17 +336,11 @@ def _from_params(log_dir: str) -> Optional[Config]:
         return None
     with open(path, encoding="utf-8") as f:
         params = json.load(f)
-    g = dict(params.get("netG") or {})
-    cls_name = g.pop("class", None)
-    g.pop("num_params", None)
-    if cls_name is None:
+    g = _library_class_section(params.get("netG") or {})
+    if g is None:
         return None
-    for family in families():
-        module = importlib.import_module(f"torch_mimicry.nets.{family}")
-        if isinstance(getattr(module, cls_name, None), type):
-            return {"generator": dict(g, **{"class": f"torch_mimicry.nets.{family}:{cls_name}"}),
-                    "discriminator": {"class": "torch.nn:Identity"}}
-    return None
+    d = _library_class_section(params.get("netD") or {}) or {"class": "torch.nn:Identity"}
+    return {"generator": g, "discriminator": d}
 
 
 def build_generator(log_dir: str, config: Optional[Config] = None, device: Any = None) -> Tuple[Any, Config]:
@@ -352,3 +360,23 @@ def build_generator(log_dir: str, config: Optional[Config] = None, device: Any =
     except TypeError as e:
         raise ConfigError(f"Building the generator failed: {e}.") from None
     return netG.to(device or torch.device("cpu")), config
+
+
+def build_discriminator(log_dir: str, config: Optional[Config] = None, device: Any = None) -> Tuple[Any, Config]:
+    """The discriminator of a run (from ``config``, ``log_dir/config.json`` or ``log_dir/params.json``).
+
+    Returns:
+        tuple: ``(netD, config)``.
+    """
+    config = config or load_run_config(log_dir) or _from_params(log_dir)
+    section = (config or {}).get("discriminator") or {}
+    if config is None or section.get("class") == "torch.nn:Identity":
+        raise ConfigError(f"Cannot tell which discriminator {os.fspath(log_dir)!r} holds: it has no {RUN_CONFIG_FILE} "
+                          "and its params.json names no library discriminator class.")
+    import torch
+    _, d_cls = network_classes(dict(config, generator={"class": "torch.nn:Identity"}))
+    try:
+        netD = d_cls(**_network_kwargs(config, "discriminator"))
+    except TypeError as e:
+        raise ConfigError(f"Building the discriminator failed: {e}.") from None
+    return netD.to(device or torch.device("cpu")), config

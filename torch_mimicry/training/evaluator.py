@@ -5,7 +5,8 @@ generator when the run has one) every ``k`` generator steps with the library's m
 (:func:`torch_mimicry.metrics.score_generator`: real features cached on disk, extraction split
 across ranks under distributed training, seed 0, float32), and
 
-* logs the score to TensorBoard (``eval/<metric>``) and the console;
+* logs the score to the Logger's trackers (``eval/<metric>``: TensorBoard, W&B, MLflow), its
+  record with the protocol too, and to the console;
 * appends it to the run's metric records, ``log_dir/metrics/<metric>.json``, with its
   protocol (with ``generator: 'ema'`` when the EMA generator is scored), so
   ``metrics.evaluate`` with the same protocol is served from it;
@@ -186,8 +187,10 @@ class PeriodicEvaluator(TrainerComponent[TrainingContext]):
             return
         protocol = self.protocol(trainer)
         path = trainer.layout.metric_records(self.metric)
-        records.save_record(path, records.make_record(self.metric, step, protocol, {0: score}))
-        trainer.logger.writer.add_scalar(f"eval/{self.metric}", score, global_step=step)
+        record = records.make_record(self.metric, step, protocol, {0: score})
+        records.save_record(path, record)
+        trainer.logger.log_scalars({f"eval/{self.metric}": score}, step)  # TensorBoard, W&B, MLflow
+        trainer.logger.log_record(record)
         improved = self.is_better(score)
         print(f"INFO: {self.metric} of the {which} generator at step {step}: {score:.6g}"
               + (f" ± {std:.4g}" if std is not None else "") + f" ({seconds:.1f} s)"

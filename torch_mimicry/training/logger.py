@@ -1,18 +1,28 @@
-"""Logger: console lines, TensorBoard scalars and image grids (also saved as PNG files)."""
+"""Logger: console lines, and scalars, image grids (also saved as PNG files) and metric records
+written to the experiment trackers: TensorBoard by default, Weights & Biases and MLflow on request
+(:mod:`torch_mimicry.training.trackers`)."""
+import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 import torchvision.utils as vutils
 
 from torch_mimicry.nets.gan.gan import BaseGenerator
 from torch_mimicry.training.metric_log import MetricLog
+from torch_mimicry.training.trackers import TensorBoardTracker, Tracker, TrackerSpec, make_trackers
 from torch_mimicry.utils.io import StrPath, atomic_torch_save, atomic_write
 from torch_mimicry.utils.run_layout import RunLayout
 from torch_mimicry.utils.tensorboard import summary_writer
 
 if TYPE_CHECKING:  # imported on first use: importing it is slow
     from torch.utils.tensorboard import SummaryWriter
+
+
+def _is_main_process() -> bool:
+    """False on the ranks other than 0 of an initialised ``torch.distributed`` process group."""
+    dist = torch.distributed
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 
 def _format_duration(seconds: float) -> str:
@@ -23,12 +33,12 @@ def _format_duration(seconds: float) -> str:
 
 
 class Logger:
-    """Writes what a MetricLog holds to the console and TensorBoard, and visualises samples.
+    """Writes what a MetricLog holds to the console and the experiment trackers, and visualises samples.
 
     Layout under ``log_dir``: ``data/`` (TensorBoard event files), ``images/``
     (``fake_samples_step_<k>.png``, ``fixed_fake_samples_step_<k>.png``) and
     ``images/fixed_noise.pth``, the fixed noise batch made once per log_dir so grids stay
-    comparable over training and across resumed runs.
+    comparable over training and across resumed runs; ``trackers/`` (the W&B / MLflow run ids).
 
     Args:
         log_dir (str): the run's folder.
@@ -38,6 +48,11 @@ class Logger:
             torch-mimicry 0.1.16 had it.
         flush_secs (int): TensorBoard flush interval.
         n_dis (int): discriminator steps (batches) per generator step.
+        trackers (list): where scalars, images and records go: names (``'tensorboard'``,
+            ``'wandb'``, ``'mlflow'``) and :class:`~torch_mimicry.training.trackers.Tracker`
+            objects; default TensorBoard only. Each is checked now (package installed, logged
+            in) and starts its run at the first thing logged; on ranks other than 0 of a
+            distributed run none is used.
         **kwargs: accepted and ignored, as in 0.1.16.
     """
 
@@ -46,24 +61,65 @@ class Logger:
 
     def __init__(self, log_dir: StrPath, num_steps: int, dataset_size: int,
                  device: Union[str, torch.device, None] = None, flush_secs: int = 120, n_dis: int = 1,
-                 **kwargs: Any) -> None:
+                 trackers: Union[None, TrackerSpec, Sequence[TrackerSpec]] = None, **kwargs: Any) -> None:
         self.log_dir = log_dir
         self.num_steps = num_steps
         self.dataset_size = max(1, dataset_size)
         self.n_dis = n_dis
         self.flush_secs = flush_secs
         self.device = device
-        layout = RunLayout(log_dir)
+        self.layout = layout = RunLayout(log_dir)
         self.images_dir = layout.images_dir
         self.data_dir = layout.tensorboard_dir
-        self._writer: Optional["SummaryWriter"] = None
+        main = _is_main_process()
+        #: The trackers written to (empty on ranks other than 0).
+        self.trackers: List[Tracker] = make_trackers(trackers, flush_secs=flush_secs) if main else []
+        self._started: List[Tracker] = []
+        self._writer: Optional["SummaryWriter"] = None  # TensorBoard's, when no TensorBoardTracker is used
 
     @property
     def writer(self) -> "SummaryWriter":
-        """The TensorBoard SummaryWriter, created on first use (importing it is slow)."""
+        """The TensorBoard SummaryWriter, created on first use (importing it is slow): the
+        TensorBoard tracker's, or one of its own when the trackers have none."""
+        for tracker in self._active():
+            if isinstance(tracker, TensorBoardTracker):
+                return tracker.writer
         if self._writer is None:
             self._writer = summary_writer(self.data_dir, flush_secs=self.flush_secs)
         return self._writer
+
+    def _params(self) -> Dict[str, Any]:
+        path = self.layout.params_file
+        if not os.path.isfile(path):
+            return {}
+        with open(path, encoding="utf-8") as f:
+            try:
+                params = json.load(f)
+            except json.JSONDecodeError:
+                return {}
+        return params if isinstance(params, dict) else {}
+
+    def _active(self) -> List[Tracker]:
+        """The trackers, each started (with the hyperparameters of ``params.json``) on first use."""
+        waiting = [t for t in self.trackers if not any(t is s for s in self._started)]
+        if waiting:
+            params = self._params()
+            for tracker in waiting:
+                tracker.start(self.layout, params)
+                self._started.append(tracker)
+        return self._started
+
+    def log_scalars(self, scalars: Mapping[str, float], global_step: int,
+                    groups: Optional[Mapping[str, str]] = None) -> None:
+        """Writes ``{name: value}`` at ``global_step`` to every tracker (``groups``: name -> chart group)."""
+        for tracker in self._active():
+            tracker.log_scalars(scalars, global_step, groups)
+
+    def log_record(self, record: Mapping[str, Any]) -> None:
+        """Writes a metric record (score, step and protocol, :mod:`torch_mimicry.metrics.records`)
+        to every tracker."""
+        for tracker in self._active():
+            tracker.log_record(record)
 
     def epoch(self, global_step: int) -> int:
         """The 1-based epoch of ``global_step``: batches drawn so far over batches per epoch."""
@@ -95,16 +151,11 @@ class Logger:
         return text
 
     def write_summaries(self, log_data: MetricLog, global_step: int) -> None:
-        """TensorBoard scalars (unrounded): metrics of one group on one chart, others on their own."""
-        groups: Dict[str, Dict[str, float]] = {}
-        for name, value in log_data.scalars():
-            group = log_data.get_group_name(name)
-            if group is None:
-                self.writer.add_scalar(name, value, global_step=global_step)
-            else:
-                groups.setdefault(group, {})[name] = value
-        for group, values in groups.items():
-            self.writer.add_scalars(group, values, global_step=global_step)
+        """The scalars (unrounded) to every tracker: in TensorBoard metrics of one group on one
+        chart, others on their own; elsewhere named ``<group>/<name>``."""
+        scalars = dict(log_data.scalars())
+        groups = {name: group for name in scalars for group in [log_data.get_group_name(name)] if group is not None}
+        self.log_scalars(scalars, global_step, groups)
 
     def fixed_noise(self, netG: BaseGenerator, num_images: Optional[int] = None) -> torch.Tensor:
         """The run's fixed noise ``[num_images, nz]``, made once and kept in ``images/``.
@@ -164,7 +215,8 @@ class Logger:
             name = f"{tag}_step_{global_step}.png"
             atomic_write(os.path.join(self.images_dir, name), lambda f: vutils.save_image(grid, f, format="png"),
                          what=f"image grid {name}")
-            self.writer.add_image(f"{tag.replace('_samples', '')}_vis", grid, global_step=global_step)
+            for tracker in self._active():
+                tracker.log_image(f"{tag.replace('_samples', '')}_vis", grid, global_step)
 
     @staticmethod
     def _generate(netG: BaseGenerator, noise: torch.Tensor) -> torch.Tensor:
@@ -175,13 +227,18 @@ class Logger:
         return netG(noise)
 
     def flush(self) -> None:
-        """Writes pending TensorBoard events to disk."""
+        """Writes what the trackers have pending (TensorBoard events) to disk."""
+        for tracker in self._started:
+            tracker.flush()
         if self._writer is not None:
             self._writer.flush()
 
     def close(self) -> None:
-        """Flushes and closes the TensorBoard writer; the logger can be closed more than once (a later
-        write opens a new writer)."""
+        """Flushes and closes the trackers' runs; the logger can be closed more than once (a later
+        write opens a new writer, and W&B / MLflow continue the same run)."""
+        started, self._started = self._started, []
+        for tracker in started:
+            tracker.finish()
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -16,7 +16,7 @@ import contextlib
 import copy
 import os
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import torch
 import torch.nn as nn
@@ -42,6 +42,7 @@ from torch_mimicry.training.precision import MixedPrecision
 from torch_mimicry.training.progress_display import ProgressDisplay
 from torch_mimicry.training.rng import get_rng_state, seed_everything, set_rng_state
 from torch_mimicry.training.scheduler import LRScheduler
+from torch_mimicry.training.trackers import TrackerSpec
 from torch_mimicry.utils.io import StrPath, atomic_json_dump, ensure_dir
 from torch_mimicry.utils.run_layout import EMA, NETD, NETG, RunLayout
 
@@ -131,6 +132,8 @@ class Trainer:
         progress (str): ``'log'`` (console lines every ``print_steps``), ``'bar'`` (a progress bar
             on a terminal) or ``'auto'`` (a bar where one can be shown).
         components (list): extra :class:`~torch_mimicry.training.components.TrainerComponent` objects.
+        loggers (list): experiment trackers of the Logger: ``'tensorboard'`` (the default), ``'wandb'``,
+            ``'mlflow'`` or :mod:`~torch_mimicry.training.trackers` objects; checked here, resumed with the run.
 
     Distributed training starts when a ``torch.distributed`` process group is initialised or the
     script runs under ``torchrun`` (:mod:`torch_mimicry.training.distributed`).
@@ -161,6 +164,7 @@ class Trainer:
                  sync_bn: bool = False, augment: Union[str, Augmentation, None] = None,
                  lecam: Union[float, LeCam, None] = None, progress: str = "log",
                  components: Optional[Iterable[TrainerComponent]] = None,
+                 loggers: Union[None, TrackerSpec, Sequence[TrackerSpec]] = None,
                  ) -> None:  # up to amp: 0.1.16's positional order
         extra = list(components or [])
         arguments.check_trainer_arguments(
@@ -222,7 +226,7 @@ class Trainer:
         self.netD_ckpt_dir = (os.path.dirname(os.path.abspath(netD_ckpt_file)) if netD_ckpt_file
                               else self.layout.checkpoint_dir(NETD))
         self.logger = Logger(log_dir=self.log_dir, num_steps=num_steps, dataset_size=self.num_batches or 1,
-                             n_dis=n_dis, flush_secs=flush_secs)
+                             n_dis=n_dis, flush_secs=flush_secs, trackers=loggers)
         self.scheduler = LRScheduler(self.lr_decay, self.optD, self.optG, self.num_steps)
         self.stream = BatchStream(self.dataloader, world_size=self.world_size)
         self.global_step = 0

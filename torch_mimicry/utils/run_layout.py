@@ -12,6 +12,9 @@
      data/                                        TensorBoard event files
      images/                                      image grids of random and fixed noise
      samples/                                     grids written by ``mimicry sample``
+     trackers/<tracker>.json                      the experiment tracker's run id (W&B, MLflow),
+                                                  so a resumed run logs to the same tracker run
+     trackers/                                    also the tracker's local files (W&B's ``wandb/``)
 
 Each checkpoint file is written atomically; the trainer state is written last, and a step
 counts as complete when the files of every name it needs exist. Everything else in the package
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 __all__ = ["RunLayout", "NETD", "NETG", "TRAINER", "EMA", "CHECKPOINT_NAMES", "STEP_PATTERN", "checkpoint_dir",
            "checkpoint_path", "checkpoint_file_name", "parse_checkpoint_name", "saved_steps", "candidate_steps",
@@ -41,6 +44,7 @@ STEP_PATTERN = re.compile(r"^(.+)_(\d+)_steps\.pth$")
 
 PARAMS_FILE = "params.json"
 CONFIG_FILE = "config.json"
+TRACKERS_DIR = "trackers"
 BEST_DIR = "best"
 BEST_FILE = "best.json"
 
@@ -115,9 +119,26 @@ class RunLayout:
         """``log_dir/samples``."""
         return os.path.join(self.root, "samples")
 
+    @property
+    def trackers_dir(self) -> str:
+        """``log_dir/trackers`` (experiment trackers' run ids and local files)."""
+        return os.path.join(self.root, TRACKERS_DIR)
+
+    def tracker_run_file(self, tracker: str) -> str:
+        """``log_dir/trackers/<tracker>.json``: the id of the tracker's run (``tracker``: wandb, mlflow, ...)."""
+        return os.path.join(self.trackers_dir, f"{tracker}.json")
+
     def metric_records(self, metric: str) -> str:
         """``log_dir/metrics/<metric>.json``."""
         return os.path.join(self.metrics_dir, f"{metric}.json")
+
+    def metric_record_files(self) -> Dict[str, str]:
+        """``{metric: log_dir/metrics/<metric>.json}`` of every records file found, sorted by metric."""
+        if not os.path.isdir(self.metrics_dir):
+            return {}
+        names = sorted(f[:-len(".json")] for f in os.listdir(self.metrics_dir)
+                       if f.endswith(".json") and not f.startswith("."))
+        return {name: self.metric_records(name) for name in names}
 
     def checkpoint_dir(self, name: str) -> str:
         """``log_dir/checkpoints/<name>`` (``name``: netD, netG, trainer, netG_ema, ...)."""

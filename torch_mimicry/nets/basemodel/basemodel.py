@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import os
 import pickle
 import zipfile
@@ -98,14 +99,38 @@ def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: Any, ckpt_fil
                               f"{type(optimizer).__name__}: {mismatch}. {fix}")
 
 
+def _bound_arguments(init: Callable[..., None], obj: object, args: Tuple[Any, ...],
+                     kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """``{name: value}`` of a constructor call (``**kwargs`` merged in; ``*args`` kept as ``'*args'``)."""
+    try:
+        bound = inspect.signature(init).bind(obj, *args, **kwargs)
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    out: Dict[str, Any] = {}
+    for i, (name, value) in enumerate(bound.arguments.items()):
+        kind = bound.signature.parameters[name].kind
+        if i == 0:
+            continue  # self
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                out["*args"] = list(value)
+        else:
+            out[name] = value
+    return out
+
+
 def _converging_init(cls: type, init: Callable[..., None]) -> Callable[..., None]:
     """``init`` followed, when it is the constructor of the object's own class (the outermost
-    ``__init__``), by the convergence of the object's spectral-norm estimates."""
+    ``__init__``), by a record of its arguments (:meth:`BaseModel.constructor_arguments`) and
+    the convergence of the object's spectral-norm estimates."""
 
     @functools.wraps(init)
     def __init__(self: nn.Module, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         if type(self).__init__ is __init__:
+            self.__dict__["_constructor_arguments"] = _bound_arguments(init, self, args, kwargs)
             converge_spectral_norms(self)
 
     return __init__
@@ -150,6 +175,36 @@ class BaseModel(nn.Module):
         for buffer in self.buffers():
             return buffer.device
         return torch.device("cpu")
+
+    def constructor_arguments(self) -> Dict[str, Any]:
+        """The arguments the network was built with, by name (``{'ngf': 64}`` for
+        ``SNGANGenerator32(ngf=64)``; defaults not given are not listed). A copy."""
+        return copy.deepcopy(self.__dict__.get("_constructor_arguments", {}))
+
+    def save_pretrained(self, out_dir: StrPath, **kwargs: Any) -> str:
+        """Writes the network as a self-describing folder: weights as safetensors, ``mimicry.json``
+        (class, constructor arguments, SHA-256 of the weights) and a model card ``README.md``.
+
+        The same as :func:`torch_mimicry.hub.save_pretrained` with this network (its keyword
+        arguments: ``netD``, ``params``, ``records``, ``samples``, ...); returns ``out_dir``.
+        """
+        from torch_mimicry.hub.publish import save_pretrained
+        return save_pretrained(self, out_dir, **kwargs)
+
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> Dict[str, Any]:
+        """:meth:`save_pretrained` into a Hugging Face Hub repository (:func:`torch_mimicry.hub.push_to_hub`);
+        returns the commit, the repository and the files' SHA-256."""
+        from torch_mimicry.hub.publish import push_to_hub
+        return push_to_hub(self, repo_id, **kwargs)
+
+    @classmethod
+    def from_pretrained(cls, source: StrPath, **kwargs: Any) -> "BaseModel":
+        """A network of a folder or Hub repository written by :meth:`save_pretrained`
+        (:func:`torch_mimicry.hub.from_pretrained`): ``SNGANGenerator32.from_pretrained('out')``
+        builds this class; ``BaseModel.from_pretrained('out')`` the library class the folder names.
+        Reads safetensors and JSON only, each file checked against its SHA-256."""
+        from torch_mimicry.hub.publish import from_pretrained
+        return from_pretrained(source, cls=None if cls is BaseModel else cls, **kwargs)
 
     def count_params(self) -> Tuple[int, int]:
         """Returns ``(num_total, num_trainable)`` parameter counts."""
