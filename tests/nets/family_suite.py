@@ -114,6 +114,9 @@ FAMILIES = {f.package: f for f in (
     # ngf / ndf are BigGAN's channel multiplier ch (widths ch x 1..16); attention needs >= 8 channels
     Family("biggan", "BigGAN", "hinge", resolutions=(32, 64, 128), conditional=True,
            g_widths=lambda res: {"ngf": 4}, d_widths=lambda res: {"ndf": 8}),
+    # ngf / ndf are the width of the 4x4 stage (the plan scales the others, keeping 16 channels per group)
+    Family("r3gan", "R3GAN", "rpgan", resolutions=(32, 64), g_widths=lambda res: {"ngf": 16},
+           d_widths=lambda res: {"ndf": 16}),
 )}
 
 
