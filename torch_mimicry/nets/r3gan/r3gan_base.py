@@ -223,15 +223,15 @@ def preset_schedules(preset: str = "cifar10", augmentation: Optional["Augmentati
     def cosine(values: Tuple[float, float]) -> schedules.Cosine:
         return schedules.Cosine(values[0], values[1], p.duration)
 
-    clock = {"unit": "images", "images_per_step": images_per_step}
+    n = images_per_step
     components: List[TrainerComponent] = [
-        schedules.OptimizerSchedule("lr", cosine(p.lr), **clock),
-        schedules.OptimizerSchedule("beta2", cosine(p.beta2), **clock),
-        schedules.AttributeSchedule("netD", "gamma", cosine(p.gamma), **clock),
-        schedules.EMAHalfLife(cosine(p.ema_half_life), images_per_step=images_per_step),
+        schedules.OptimizerSchedule("lr", cosine(p.lr), images_per_step=n),
+        schedules.OptimizerSchedule("beta2", cosine(p.beta2), images_per_step=n),
+        schedules.AttributeSchedule("netD", "gamma", cosine(p.gamma), images_per_step=n),
+        schedules.EMAHalfLife(cosine(p.ema_half_life), images_per_step=n),
     ]
     if augmentation is not None:
-        components.append(schedules.AugmentSchedule(augmentation, cosine(p.augment_p), **clock))
+        components.append(schedules.AugmentSchedule(augmentation, cosine(p.augment_p), images_per_step=n))
     return components
 
 
