@@ -170,3 +170,17 @@ def test_bad_schedules_are_refused(tmp_path):
         trainer, _ = _trainer(tmp_path / str(i), 1, schedules=components, **kwargs)
         with pytest.raises(ValueError, match=message):
             trainer.train()
+
+
+def test_config_schedules_are_the_preset(tmp_path):
+    """examples/configs/r3gan.yaml names the same schedules as mmc.nets.r3gan.preset_schedules('cifar10')."""
+    import os
+    from torch_mimicry.cli import config as cfg
+    c = cfg.load_config(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "r3gan.yaml"))
+    ada = cfg._augmentation(c["trainer"]["augment"])
+    assert isinstance(ada, mmc.augment.ADA) and not ada.adaptive
+    ours = {comp.name: comp.hparams() for comp in S.from_config(c["schedules"], ada)}
+    assert ours == {comp.name: comp.hparams() for comp in r3gan.preset_schedules("cifar10", ada)}
+    assert S.from_config({"optG.lr": 1e-4})[0].name == "schedule_lr_G"
+    with pytest.raises(ValueError, match="schedules.lr"):
+        S.from_config({"lr": {"shape": "step"}})

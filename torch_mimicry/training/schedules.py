@@ -34,7 +34,8 @@ Example, R3GAN's CIFAR-10 preset (also built by ``mmc.nets.r3gan.preset_schedule
     trainer = mmc.training.Trainer(..., augment=ada, components=components)
 
 Each component's settings go to ``params.json`` under its name (``schedule_lr``,
-``schedule_beta2``, ``schedule_netD_gamma``, ``ema``, ``schedule_augment_p``).
+``schedule_beta2``, ``schedule_netD_gamma``, ``ema``, ``schedule_augment_p``). A configuration of
+``mimicry train`` names them under ``schedules`` (:func:`from_config`, ``examples/configs/r3gan.yaml``).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # the Trainer imports the components
     from torch_mimicry.training.trainer import Trainer
 
 __all__ = ["Schedule", "Constant", "Linear", "Cosine", "Clock", "UNITS", "ScheduledValue", "OptimizerSchedule",
-           "AttributeSchedule", "AugmentSchedule", "EMAHalfLife"]
+           "AttributeSchedule", "AugmentSchedule", "EMAHalfLife", "SHAPES", "schedule_from_config", "from_config"]
 
 #: Units of training progress.
 UNITS = ("images", "steps")
@@ -447,3 +448,63 @@ class EMAHalfLife(EMAGenerator):
 
     def load_state_dict(self, state: Optional[Dict[str, Any]]) -> None:
         self.clock.load_state_dict(state)
+
+
+#: Shapes by name (``from_config``).
+SHAPES = {"constant": Constant, "linear": Linear, "cosine": Cosine}
+
+
+def schedule_from_config(spec: Any, where: str = "schedule") -> Schedule:
+    """A :class:`Schedule` from a mapping ``{shape: cosine | linear | constant, start, end, duration}``
+    (``{shape: constant, value}``); a bare number is a constant.
+
+    Raises:
+        ValueError: an unknown shape or missing / unexpected settings (the message names ``where``).
+    """
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return Constant(spec)
+    if not isinstance(spec, dict) or spec.get("shape") not in SHAPES:
+        raise ValueError(f"{where}: expected a mapping with shape one of {', '.join(SHAPES)} (e.g. {{shape: cosine, "
+                         f"start: 2.0e-4, end: 5.0e-5, duration: 2.0e+7}}), got {spec!r}.")
+    kwargs = {k: v for k, v in spec.items() if k != "shape"}
+    try:
+        return SHAPES[spec["shape"]](**kwargs)
+    except TypeError as e:
+        raise ValueError(f"{where}: {e}.") from None
+
+
+def from_config(spec: Dict[str, Any], augmentation: Optional["Augmentation"] = None) -> "list[TrainerComponent]":
+    """The schedule components of a configuration's ``schedules`` mapping (``mimicry train``).
+
+    Keys: ``unit`` and ``images_per_step`` (for all; optional), then one per target:
+    ``netD.<attribute>`` / ``netG.<attribute>`` (:class:`AttributeSchedule`), ``ema_half_life``
+    (:class:`EMAHalfLife`), ``augment_p`` (:class:`AugmentSchedule` of ``augmentation``),
+    ``optD.<key>`` / ``optG.<key>`` (one optimizer) or a bare key such as ``lr`` or ``beta2``
+    (both optimizers; :class:`OptimizerSchedule`). Each value is a schedule
+    (:func:`schedule_from_config`).
+
+    Raises:
+        ValueError: a setting that cannot be used (named in the message).
+    """
+    if not isinstance(spec, dict):
+        raise ValueError(f"schedules must be a mapping of targets to schedules, got {spec!r}.")
+    spec = dict(spec)
+    clock: Dict[str, Any] = {"unit": spec.pop("unit", "images"), "images_per_step": spec.pop("images_per_step", None)}
+    components: "list[TrainerComponent]" = []
+    for key, value in spec.items():
+        schedule = schedule_from_config(value, f"schedules.{key}")
+        head, _, tail = str(key).partition(".")
+        if head in _NETWORKS and tail:
+            components.append(AttributeSchedule(head, tail, schedule, **clock))
+        elif key == "ema_half_life":
+            components.append(EMAHalfLife(schedule, **clock))
+        elif key == "augment_p":
+            if augmentation is None:
+                raise ValueError("schedules.augment_p needs an augmentation: set trainer.augment (e.g. {name: ada, "
+                                 "adaptive: false}).")
+            components.append(AugmentSchedule(augmentation, schedule, **clock))
+        elif head in ("optD", "optG") and tail:
+            components.append(OptimizerSchedule(tail, schedule, optimizers=(head[-1],), **clock))
+        else:
+            components.append(OptimizerSchedule(str(key), schedule, **clock))
+    return components

@@ -110,9 +110,14 @@ class LowPassResample(nn.Module):
 
     Up: ``[N, C_in, H, W] -> [N, C_out, 2H, 2W]``, the 1x1 convolution (when ``C_in != C_out``)
     before the filter. Down: ``[N, C_in, H, W] -> [N, C_out, H/2, W/2]``, the convolution after it.
-    Upsampling is a strided transposed convolution with ``4 * kernel`` (zero-insertion then
-    filtering), downsampling a strided convolution with ``kernel``, both with zero padding 1: the
-    same maps as StyleGAN2's ``upsample2d`` / ``downsample2d`` with this filter.
+    Both are the maps of StyleGAN2's ``upsample2d`` / ``downsample2d`` with this filter (zero
+    padding): downsampling is a stride-2 depthwise convolution with the ``[1, 3, 3, 1]`` kernel;
+    upsampling (zero insertion, then ``4 * kernel``) equals bilinear interpolation with half-pixel
+    centres except on the border rows and columns, where zero padding weighs the image by 3/4
+    instead of repeating its edge, so it is computed as that interpolation times a border mask.
+
+    The filter runs in float32 (float64 stays float64) also under mixed precision: it is a few
+    operations per pixel, and depthwise convolutions in bfloat16 are many times slower on CPUs.
 
     Args:
         in_channels, out_channels (int): widths.
@@ -124,16 +129,29 @@ class LowPassResample(nn.Module):
         self.up = bool(up)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.conv: Optional[nn.Conv2d] = _conv(in_channels, out_channels, 1) if in_channels != out_channels else None
-        kernel = lowpass_kernel() * (4.0 if self.up else 1.0)
+        kernel = lowpass_kernel()
         self.register_buffer("kernel", kernel.view(1, 1, *kernel.shape), persistent=False)
         self.kernel: torch.Tensor
 
+    @staticmethod
+    def _border(size: int, x: torch.Tensor) -> torch.Tensor:
+        m = torch.ones(size, dtype=x.dtype, device=x.device)
+        m[0] = m[-1] = 0.75
+        return m
+
     def _filter(self, x: torch.Tensor) -> torch.Tensor:
-        c = x.shape[1]
-        weight = self.kernel.to(x.dtype).expand(c, 1, *self.kernel.shape[2:])
-        if self.up:
-            return F.conv_transpose2d(x, weight, stride=2, padding=1, groups=c)
-        return F.conv2d(x, weight, stride=2, padding=1, groups=c)
+        dtype = x.dtype
+        work = dtype if dtype in (torch.float32, torch.float64) else torch.float32
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            y = x.to(work)
+            if self.up:
+                y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
+                h, w = y.shape[2], y.shape[3]
+                y = y * (self._border(h, y).view(h, 1) * self._border(w, y).view(1, w))
+            else:
+                c = y.shape[1]
+                y = F.conv2d(y, self.kernel.to(work).expand(c, 1, 4, 4), stride=2, padding=1, groups=c)
+        return y.to(dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.up:
