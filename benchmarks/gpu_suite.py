@@ -11,11 +11,16 @@ lines file) as soon as it is measured, most important first.
    (stand-in) weights: the timing depends on the architecture only, and no score printed here
    means anything.
 3. BigGAN iterations per second at 32 and 128 px, with and without AMP (where the family exists).
+4. R3GAN-32 training iterations (one D step with R1 + R2, one G step) at the CIFAR-10 preset's
+   widths (768), batch 64: this library in float32 and with AMP, against the authors' code
+   (``--r3gan-official-path``, a checkout of github.com/brownvc/R3GAN; on a GPU it builds and runs
+   its own CUDA extensions) in float32 and with its preset's bfloat16 stages
+   (``benchmarks/bench_r3gan.py``).
 
 Each training configuration runs in its own process (``train_worker.py``); the original runs
 from ``--original-path`` (a folder holding its package, put first on ``PYTHONPATH``).
 
-    python benchmarks/gpu_suite.py --device cuda --original-path .ref016 --out results.jsonl
+    python benchmarks/gpu_suite.py --device cuda --original-path .ref016 --r3gan-official-path R3GAN --out results.jsonl
     python benchmarks/gpu_suite.py --device cpu --quick          # a dry run of every part
 """
 import argparse
@@ -139,13 +144,31 @@ def biggan_speed(args):
             emit(args.out, dict(result, part="train", family=family, config=f"this library {name}"))
 
 
+def r3gan_speed(args):
+    cmd = [sys.executable, os.path.join(HERE, "bench_r3gan.py"), "--json", "--device", args.device,
+           "--width", str(args.r3gan_width), "--batch_size", str(args.r3gan_batch), "--threads", str(args.threads),
+           "--rounds", "1", "--iters", str(args.iters), "--warmup", str(args.warmup)]
+    if args.r3gan_official_path:
+        cmd += ["--official-path", os.path.abspath(args.r3gan_official_path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.r3gan_timeout, cwd="/tmp")
+    except subprocess.TimeoutExpired:
+        emit(args.out, {"part": "r3gan", "error": f"timed out after {args.r3gan_timeout} s"})
+        return
+    records = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    for line in records:
+        emit(args.out, json.loads(line))
+    if proc.returncode != 0 or not records:
+        emit(args.out, {"part": "r3gan", "error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--original-path", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--families", nargs="+", default=["sngan", "ssgan"])
-    parser.add_argument("--parts", nargs="+", default=["train", "fid", "biggan", "compile"])
+    parser.add_argument("--parts", nargs="+", default=["train", "fid", "biggan", "r3gan", "compile"])
     parser.add_argument("--iters", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=8)
@@ -153,18 +176,23 @@ def main():
     parser.add_argument("--inception-batch", type=int, default=500)
     parser.add_argument("--biggan128-batch", type=int, default=32)
     parser.add_argument("--compile-timeout", type=int, default=240)
+    parser.add_argument("--r3gan-official-path", default=None, help="a checkout of github.com/brownvc/R3GAN")
+    parser.add_argument("--r3gan-width", type=int, default=768)
+    parser.add_argument("--r3gan-batch", type=int, default=64)
+    parser.add_argument("--r3gan-timeout", type=int, default=900)
     parser.add_argument("--quick", action="store_true", help="tiny settings, to try every part on a CPU")
     args = parser.parse_args()
     args.batch_size = 64
     if args.quick:
         args.iters, args.warmup, args.fid_samples, args.inception_batch = 1, 0, 20, 10
         args.biggan128_batch, args.batch_size = 2, 4
+        args.r3gan_width, args.r3gan_batch = 16, 2
     info = {"part": "machine", "device": args.device, "torch": torch.__version__}
     if args.device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name(0)
     emit(args.out, info)
     for part, fn in (("train", training_speed), ("fid", inception_and_fid), ("biggan", biggan_speed),
-                     ("compile", lambda a: training_speed(a, COMPILE_CONFIGS))):
+                     ("r3gan", r3gan_speed), ("compile", lambda a: training_speed(a, COMPILE_CONFIGS))):
         if part in args.parts:
             try:
                 fn(args)

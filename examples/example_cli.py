@@ -61,10 +61,10 @@ def add_num_classes(parser):
     parser.add_argument("--num_classes", type=int, default=10, help="classes of the dataset (10 for CIFAR-10)")
 
 
-def train(args, hparams, netG, netD):
+def train(args, hparams, netG, netD, components=None):
     """Trains ``netG`` and ``netD`` with Adam (``hparams`` lr_D, lr_G, betas, eps, lr_decay) on
-    ``args.dataset``; with ``--evaluate``, FID (10K real / 10K fake images) at the last step.
-    Returns ``(netG, netD)``."""
+    ``args.dataset``, with the Trainer ``components`` given (e.g. schedules); with ``--evaluate``,
+    FID (10K real / 10K fake images) at the last step. Returns ``(netG, netD)``."""
     device = torch.device(args.device or ("cuda:0" if torch.cuda.is_available() else "cpu"))
     dataset = mmc.datasets.load_dataset(root=args.dataset_dir, name=args.dataset)
     dataloader = torch.utils.data.DataLoader(dataset, batch_size=args.batch_size, shuffle=True,
@@ -80,7 +80,7 @@ def train(args, hparams, netG, netD):
                                    log_dir=args.log_dir, device=device, amp=amp, ema_decay=args.ema_decay,
                                    ema_start=args.ema_start, eval_every=args.eval_every, eval_kwargs=eval_kwargs,
                                    sync_bn=args.sync_bn, compile=args.compile, augment=args.augment,
-                                   lecam=args.lecam)
+                                   lecam=args.lecam, components=components)
     trainer.train()
     if args.evaluate:
         mmc.metrics.evaluate(metric="fid", log_dir=args.log_dir, netG=netG, dataset=args.dataset,

@@ -43,7 +43,7 @@ def test_family_config_has_the_example_settings(family, monkeypatch):
     module = _load_example(f"{family}_example")
     captured = {}
 
-    def capture(args, hparams, netG, netD):  # the example's run, stopped before training
+    def capture(args, hparams, netG, netD, **kwargs):  # the example's run, stopped before training
         captured.update(args=args, hparams=hparams, netG=netG, netD=netD)
         return netG, netD
 

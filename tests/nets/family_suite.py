@@ -25,6 +25,11 @@ def _narrow_d(res):
     return {"ndf": 16 if res == 32 else 64}
 
 
+def _r3gan_plan(res):
+    stages = {32: 4, 64: 5}[res]
+    return nets.r3gan.R3GANPlan(widths=(16,) * stages, blocks=(1,) * stages, cardinality=(2,) * stages)
+
+
 @dataclasses.dataclass(frozen=True)
 class Family:
     """One GAN family: ``mmc.nets.<package>.<prefix>{Generator,Discriminator}<res>``."""
@@ -114,6 +119,9 @@ FAMILIES = {f.package: f for f in (
     # ngf / ndf are BigGAN's channel multiplier ch (widths ch x 1..16); attention needs >= 8 channels
     Family("biggan", "BigGAN", "hinge", resolutions=(32, 64, 128), conditional=True,
            g_widths=lambda res: {"ngf": 4}, d_widths=lambda res: {"ndf": 8}),
+    # a plan of the preset's shape with one block per stage, 16 channels (2 groups of 16 hidden channels)
+    Family("r3gan", "R3GAN", "rpgan", resolutions=(32, 64), g_widths=lambda res: {"plan": _r3gan_plan(res)},
+           d_widths=lambda res: {"plan": _r3gan_plan(res), "gamma": 0.05}),
 )}
 
 

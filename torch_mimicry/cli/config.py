@@ -17,12 +17,18 @@ A configuration (YAML or JSON) names everything a training run needs::
       num_steps: 100000
       lr_decay: linear
       log_dir: ./log/sngan
+    schedules:                    # optional: torch_mimicry.training.schedules.from_config
+      lr: {shape: cosine, start: 2.0e-4, end: 5.0e-5, duration: 2.0e+7}
 
 ``generator`` / ``discriminator`` may name their own class with ``class:``, either
 ``package.module:Class`` or ``path/to/file.py:Class`` (relative to the configuration file).
 The optimizer is any ``torch.optim`` class (``type``, default ``Adam``) with learning rates
 ``lr_D`` and ``lr_G``; its other keys are the optimizer's keyword arguments. Every key of
-``trainer`` goes to the Trainer as is, so its options need no change here.
+``trainer`` goes to the Trainer as is, so its options need no change here; ``trainer.augment``
+may also be a mapping ``{name: ada, adaptive: false, ...}`` (the augmentation's class and keyword
+arguments). ``schedules`` become Trainer components
+(:func:`torch_mimicry.training.schedules.from_config`; ``augment_p`` schedules the probability of
+``trainer.augment``).
 """
 from __future__ import annotations
 
@@ -44,7 +50,7 @@ __all__ = ["ConfigError", "TOP_LEVEL_KEYS", "load_config", "apply_overrides", "p
 
 #: Keys a configuration may have at its top level.
 TOP_LEVEL_KEYS = ("family", "resolution", "dataset", "batch_size", "num_workers", "seed", "device", "generator",
-                  "discriminator", "optimizer", "trainer", "description")
+                  "discriminator", "optimizer", "trainer", "schedules", "description")
 
 #: The resolved configuration ``mimicry train`` keeps in the log folder (``mimicry sample`` /
 #: ``evaluate`` rebuild the generator from it).
@@ -293,8 +299,37 @@ def build_training(config: Config) -> Tuple[Any, Any, Any]:
                                          drop_last=len(dataset) >= batch_size)
     trainer_kwargs = dict(config.get("trainer") or {})
     trainer_kwargs["device"] = device
+    if isinstance(trainer_kwargs.get("augment"), dict):
+        trainer_kwargs["augment"] = _augmentation(trainer_kwargs["augment"])
+    if config.get("schedules") is not None:
+        from torch_mimicry.augment import Augmentation
+        from torch_mimicry.training.schedules import from_config
+        augment = trainer_kwargs.get("augment")
+        if isinstance(augment, str) and "augment_p" in config["schedules"]:
+            raise ConfigError(f"schedules.augment_p schedules the probability of trainer.augment, which is {augment!r}, "
+                              "an augmentation that adapts or fixes its own; give it as a mapping, e.g. "
+                              "{name: ada, adaptive: false}.")
+        try:
+            components = from_config(config["schedules"], augment if isinstance(augment, Augmentation) else None)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        trainer_kwargs["components"] = list(trainer_kwargs.get("components") or []) + components
     trainer = Trainer(netD=netD, netG=netG, optD=optD, optG=optG, dataloader=loader, **trainer_kwargs)
     return trainer, netG, netD
+
+
+def _augmentation(spec: Dict[str, Any]) -> Any:
+    """An augmentation object from ``{name: <a key of AUGMENTATIONS>, <keyword arguments>}``."""
+    from torch_mimicry.augment import AUGMENTATIONS, make_augmentation
+    kwargs = dict(spec)
+    name = kwargs.pop("name", None)
+    if not isinstance(name, str):
+        raise ConfigError(f"trainer.augment as a mapping needs a name ({', '.join(AUGMENTATIONS)}); got {spec!r}.")
+    cls = type(make_augmentation(name))
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"trainer.augment {spec!r}: {e}") from None
 
 
 def save_run_config(log_dir: str, config: Config) -> None:

@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
-from torch_mimicry.nets.gan.cgan import BaseConditionalDiscriminator, BaseConditionalGenerator
+from torch_mimicry.nets.gan.cgan import BaseConditionalDiscriminator, BaseConditionalGenerator, is_class_conditional
 from torch_mimicry.utils.images import check_image_values
 
 __all__ = ["check_trainer_inputs", "check_optimizers", "check_class_conditioning", "check_dataloader",
@@ -120,9 +120,10 @@ def check_class_conditioning(netD: nn.Module, netG: nn.Module) -> None:
         ValueError: both are class-conditional with different ``num_classes``, or one is a
             library conditional network whose partner cannot take labels.
     """
-    cond_d = isinstance(netD, BaseConditionalDiscriminator)
-    cond_g = isinstance(netG, BaseConditionalGenerator)
-    if cond_d and cond_g and netD.num_classes != netG.num_classes:
+    cond_d = is_class_conditional(netD)
+    cond_g = is_class_conditional(netG)
+    if (isinstance(netD, BaseConditionalDiscriminator) and isinstance(netG, BaseConditionalGenerator)
+            and (cond_d or cond_g) and netD.num_classes != netG.num_classes):
         raise ValueError(f"netG ({_describe(netG)}) has num_classes={netG.num_classes} but netD ({_describe(netD)}) "
                          f"has num_classes={netD.num_classes}; build both with the dataset's number of classes.")
     if cond_g and not cond_d and not _accepts_labels(netD):
@@ -137,8 +138,8 @@ def check_class_conditioning(netD: nn.Module, netG: nn.Module) -> None:
 
 def _num_classes(netD: nn.Module, netG: nn.Module) -> Tuple[Optional[int], Optional[nn.Module]]:
     for net in (netD, netG):
-        if isinstance(net, (BaseConditionalDiscriminator, BaseConditionalGenerator)):
-            return net.num_classes, net
+        if is_class_conditional(net):
+            return int(getattr(net, "num_classes")), net
     return None, None
 
 

@@ -7,6 +7,10 @@ After every generator step ``t`` (``t = global_step`` after the step):
 * ``t <= s``: the copy takes the generator's weights (``ema = w_t``);
 * ``t > s``: ``ema = d * ema + (1 - d) * w_t`` for every floating-point parameter.
 
+The decay of each update is :meth:`EMAGenerator.decay_at`; a subclass that overrides it makes the
+decay follow a schedule (:class:`torch_mimicry.training.schedules.EMAHalfLife`: a half-life in
+images that ramps up, as R3GAN and StyleGAN2-ADA train).
+
 Buffers (batch-norm running statistics, spectral-norm vectors) are copied from the generator
 at every update, as in StyleGAN2-ADA: they describe the current generator's activations. The
 copy is saved with each checkpoint as ``checkpoints/netG_ema/netG_ema_<step>_steps.pth`` (a
@@ -80,10 +84,15 @@ class EMAGenerator(TrainerComponent[TrainingContext]):
     def networks(self) -> Dict[str, nn.Module]:
         return {EMA_NAME: self.netG_ema} if self.netG_ema is not None else {}
 
+    def decay_at(self, step: int) -> float:
+        """The decay of the update after generator step ``step`` (1-based): 0 (a copy) up to
+        ``start``, then ``decay``. Subclasses override it to schedule the decay."""
+        return self.decay if step > self.start else 0.0
+
     @torch.no_grad()
     def update(self, netG: nn.Module, step: int) -> None:
-        """One EMA update after generator step ``step`` (1-based)."""
-        decay = self.decay if step > self.start else 0.0
+        """One EMA update after generator step ``step`` (1-based), with decay ``decay_at(step)``."""
+        decay = self.decay_at(step)
         for ema_p, p in zip(self._ema().parameters(), netG.parameters()):
             if decay == 0.0 or not ema_p.is_floating_point():
                 ema_p.copy_(p)

@@ -2,6 +2,10 @@
 
 The generator's ``forward(z, y)`` and the discriminator's ``forward(x, y)`` take labels
 ``y`` of shape ``[N]`` (int64 in ``[0, num_classes)``).
+
+A family whose networks are conditional or not by an argument (R3GAN: ``num_classes=0`` for the
+unconditional one) sets ``allows_unconditional = True``; :func:`is_class_conditional` tells what
+an object is, whatever its class.
 """
 import numbers
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union, cast
@@ -18,10 +22,19 @@ if TYPE_CHECKING:  # the training package imports the networks
 ClassSpec = Union[int, torch.Tensor]
 
 
-def _check_num_classes(num_classes: int) -> int:
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
+def _check_num_classes(num_classes: int, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < low:
+        what = "an int >= 0 (0: unconditional)" if allow_zero else "a positive int"
+        raise ValueError(f"num_classes must be {what}, got {num_classes!r}.")
     return num_classes
+
+
+def is_class_conditional(net: object) -> bool:
+    """True when ``net`` is a library network that takes class labels: a conditional base class
+    instance with ``num_classes > 0`` (a family with ``allows_unconditional`` may build one with 0)."""
+    return (isinstance(net, (BaseConditionalGenerator, BaseConditionalDiscriminator))
+            and getattr(net, "num_classes", 0) > 0)
 
 
 class BaseConditionalGenerator(BaseGenerator):
@@ -32,10 +45,13 @@ class BaseConditionalGenerator(BaseGenerator):
             (the argument order of torch-mimicry 0.1.16).
     """
 
+    #: True for a family that builds its unconditional network with ``num_classes=0``.
+    allows_unconditional: bool = False
+
     def __init__(self, num_classes: int, nz: int, ngf: int, bottom_width: int, loss_type: str,
                  **kwargs: Any) -> None:
         super().__init__(nz=nz, ngf=ngf, bottom_width=bottom_width, loss_type=loss_type, **kwargs)
-        self.num_classes = _check_num_classes(num_classes)
+        self.num_classes = _check_num_classes(num_classes, self.allows_unconditional)
 
     def sample_labels(self, num_images: int, device: Optional[Device] = None) -> torch.Tensor:
         """Uniform random labels ``[num_images]`` (int64)."""
@@ -114,9 +130,12 @@ class BaseConditionalDiscriminator(BaseDiscriminator):
     """Base class of class-conditional discriminators (``num_classes`` classes); arguments in
     the order of torch-mimicry 0.1.16."""
 
+    #: True for a family that builds its unconditional network with ``num_classes=0``.
+    allows_unconditional: bool = False
+
     def __init__(self, num_classes: int, ndf: int, loss_type: str, **kwargs: Any) -> None:
         super().__init__(ndf=ndf, loss_type=loss_type, **kwargs)
-        self.num_classes = _check_num_classes(num_classes)
+        self.num_classes = _check_num_classes(num_classes, self.allows_unconditional)
 
     def train_step(self, real_batch: Sequence[torch.Tensor], netG: BaseGenerator, optD: torch.optim.Optimizer,
                    log_data: "MetricLog", device: Optional[Device] = None, global_step: Optional[int] = None,
