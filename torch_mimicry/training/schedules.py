@@ -44,12 +44,12 @@ import math
 from typing import TYPE_CHECKING, Any, ContextManager, Dict, Optional, Sequence
 
 from torch_mimicry.training.components import TrainerComponent
+from torch_mimicry.training.context import TrainingContext
 from torch_mimicry.training.ema import EMAGenerator
 from torch_mimicry.training.metric_log import MetricLog
 
-if TYPE_CHECKING:  # the Trainer imports the components
+if TYPE_CHECKING:
     from torch_mimicry.augment import Augmentation
-    from torch_mimicry.training.trainer import Trainer
 
 __all__ = ["Schedule", "Constant", "Linear", "Cosine", "Clock", "UNITS", "ScheduledValue", "OptimizerSchedule",
            "AttributeSchedule", "AugmentSchedule", "EMAHalfLife", "SHAPES", "schedule_from_config", "from_config"]
@@ -150,11 +150,11 @@ class Clock:
         self.images_per_step_given = images_per_step
         self.images_per_step: Optional[int] = images_per_step
 
-    def observe(self, trainer: "Trainer", real_batch: Any) -> None:
+    def observe(self, trainer: TrainingContext, real_batch: Any) -> None:
         """Reads ``images_per_step`` from a real batch (``images [N, ...]``) when it is not known yet."""
         if self.images_per_step is None and self.unit == "images":
             images = real_batch[0] if isinstance(real_batch, (tuple, list)) else real_batch
-            self.images_per_step = int(images.shape[0]) * int(trainer.world_size) * int(trainer.n_dis)
+            self.images_per_step = int(images.shape[0]) * int(trainer.strategy.world_size) * int(trainer.n_dis)
 
     def progress(self, step: int) -> float:
         """Progress after ``step`` generator steps, in ``unit``."""
@@ -186,7 +186,7 @@ def _check_schedule(schedule: Any) -> Schedule:
     return schedule
 
 
-class ScheduledValue(TrainerComponent):
+class ScheduledValue(TrainerComponent[TrainingContext]):
     """Base class: sets one target to ``schedule(progress)`` before every ``train_step`` and logs it.
 
     Args:
@@ -213,7 +213,7 @@ class ScheduledValue(TrainerComponent):
         """The scheduled value for the iteration that starts after ``step`` generator steps."""
         return self.schedule(self.clock.progress(step))
 
-    def apply(self, trainer: "Trainer", phase: str, value: float) -> None:
+    def apply(self, trainer: TrainingContext, phase: str, value: float) -> None:
         """Sets the target to ``value`` before a step of ``phase`` (``'D'`` or ``'G'``)."""
         raise NotImplementedError
 
@@ -221,13 +221,13 @@ class ScheduledValue(TrainerComponent):
         """The name the value is logged under after a step of ``phase`` (None: not logged then)."""
         return self.name
 
-    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
+    def step_context(self, trainer: TrainingContext, phase: str, real_batch: Any) -> ContextManager[Any]:
         self.clock.observe(trainer, real_batch)
         self.current = self.value(trainer.global_step)
         self.apply(trainer, phase, self.current)
         return contextlib.nullcontext()
 
-    def after_step(self, trainer: "Trainer", phase: str, log_data: MetricLog) -> None:
+    def after_step(self, trainer: TrainingContext, phase: str, log_data: MetricLog) -> None:
         name = self.metric_name(phase)
         if name is not None and self.current is not None:
             log_data.add_metric(name, self.current, group=self.metric_group, precision=6)
@@ -278,9 +278,10 @@ class OptimizerSchedule(ScheduledValue):
     def hparams(self) -> Dict[str, Any]:
         return {"hyperparameter": self.hyperparameter, "optimizers": list(self.optimizers), **super().hparams()}
 
-    def setup(self, trainer: "Trainer") -> None:
-        if self.hyperparameter == "lr" and getattr(trainer, "lr_decay", None) is not None:
-            raise ValueError(f"{self.name} schedules the learning rate and Trainer(lr_decay={trainer.lr_decay!r}) "
+    def setup(self, trainer: TrainingContext) -> None:
+        lr_decay = getattr(trainer, "lr_decay", None)  # a Trainer's own setting, not a context member
+        if self.hyperparameter == "lr" and lr_decay is not None:
+            raise ValueError(f"{self.name} schedules the learning rate and Trainer(lr_decay={lr_decay!r}) "
                              "decays it too: use one of them (lr_decay=None with a learning-rate schedule).")
         for key in self.optimizers:
             opt = trainer.optD if key == "D" else trainer.optG
@@ -298,7 +299,7 @@ class OptimizerSchedule(ScheduledValue):
             raise ValueError(f"{self.name}: the parameter groups of opt{key} ({opt_name}) have no numeric "
                              f"{self.hyperparameter!r} (keys: {', '.join(k for k in group if k != 'params')}).")
 
-    def apply(self, trainer: "Trainer", phase: str, value: float) -> None:
+    def apply(self, trainer: TrainingContext, phase: str, value: float) -> None:
         if phase not in self.optimizers:
             return
         opt = trainer.optD if phase == "D" else trainer.optG
@@ -343,14 +344,14 @@ class AttributeSchedule(ScheduledValue):
     def hparams(self) -> Dict[str, Any]:
         return {"network": self.network, "attribute": self.attribute, **super().hparams()}
 
-    def setup(self, trainer: "Trainer") -> None:
+    def setup(self, trainer: TrainingContext) -> None:
         net = getattr(trainer, self.network)
         current = getattr(net, self.attribute, None)
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             raise ValueError(f"{self.name}: {self.network} ({type(net).__name__}) has no numeric attribute "
                              f"{self.attribute!r} to schedule (its value: {current!r}).")
 
-    def apply(self, trainer: "Trainer", phase: str, value: float) -> None:
+    def apply(self, trainer: TrainingContext, phase: str, value: float) -> None:
         setattr(getattr(trainer, self.network), self.attribute, value)
 
     def metric_name(self, phase: str) -> Optional[str]:
@@ -388,13 +389,13 @@ class AugmentSchedule(ScheduledValue):
     def hparams(self) -> Dict[str, Any]:
         return {"augmentation": type(self.augmentation).__name__, **super().hparams()}
 
-    def setup(self, trainer: "Trainer") -> None:
-        hooks = getattr(trainer, "discriminator_hooks", None)
-        if hooks is None or not any(plugin is self.augmentation for plugin in hooks.plugins):
+    def setup(self, trainer: TrainingContext) -> None:
+        hooks = trainer.discriminator_hooks
+        if not any(plugin is self.augmentation for plugin in hooks.plugins):
             raise ValueError(f"{self.name}: the scheduled {type(self.augmentation).__name__} is not applied to the "
                              "discriminator; pass the same object to Trainer(augment=...).")
 
-    def apply(self, trainer: "Trainer", phase: str, value: float) -> None:
+    def apply(self, trainer: TrainingContext, phase: str, value: float) -> None:
         setattr(self.augmentation, "p", min(1.0, max(0.0, value)))
 
     def metric_name(self, phase: str) -> Optional[str]:
@@ -434,11 +435,11 @@ class EMAHalfLife(EMAGenerator):
         per_step = 1.0 if self.clock.unit == "steps" else float(self.clock.progress(1))
         return 0.5 ** (per_step / max(half_life, 1e-8))
 
-    def step_context(self, trainer: "Trainer", phase: str, real_batch: Any) -> ContextManager[Any]:
+    def step_context(self, trainer: TrainingContext, phase: str, real_batch: Any) -> ContextManager[Any]:
         self.clock.observe(trainer, real_batch)
         return contextlib.nullcontext()
 
-    def after_iteration(self, trainer: "Trainer", log_data: MetricLog) -> None:
+    def after_iteration(self, trainer: TrainingContext, log_data: MetricLog) -> None:
         super().after_iteration(trainer, log_data)
         log_data.add_metric("ema_half_life", self.half_life(self.clock.progress(trainer.global_step - 1)),
                             group="schedule", precision=1)
